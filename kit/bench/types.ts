@@ -1,0 +1,24 @@
+/** What the kit hands a lab's bench scenario (labs/NN-slug/bench.ts, default export). */
+export interface BenchContext {
+  /** The lab folder to measure: a scratch copy of the starter, the learner's labs/NN-slug, or the solved lab. */
+  appDir: string;
+  /** Which code is being measured. */
+  variant: "starter" | "yours" | "solution";
+  /** REDIS_URL, MONGO_URL and a fresh WORKBOOK_NS for this run. */
+  env: Record<string, string>;
+  /** Progress lines for the learner (kept short). */
+  log(message: string): void;
+}
+
+/** One number the scenario measured. */
+export interface BenchFigure {
+  /** e.g. "sessions lost per 200 requests" */
+  name: string;
+  value: number;
+  /** e.g. "requests", "ms", "queries" */
+  unit: string;
+  /** Which direction is an improvement; the kit uses it to word the comparison. */
+  better: "lower" | "higher";
+}
+
+export type BenchScenario = (context: BenchContext) => Promise<BenchFigure[]>;

@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import type { ServiceName } from "../manifest/schema.ts";
+import { resolveMongo } from "./mongo.ts";
+import { resolveRedis } from "./redis.ts";
+import type { ResolvedService } from "./types.ts";
+
+export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "./redis.ts";
+export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
+export { getFreePort } from "./ports.ts";
+export type { ResolvedService } from "./types.ts";
+
+/** A fresh namespace for one run: a Redis key prefix, a BullMQ prefix and a MongoDB database name. */
+export function newNamespace(): string {
+  return `wb_${randomBytes(5).toString("hex")}`;
+}
+
+export interface Services {
+  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, WORKBOOK_NS. */
+  env: Record<string, string>;
+  /** One line per service: which backend answered. */
+  backends: string[];
+  stop(): Promise<void>;
+}
+
+/** Resolve every service a lab needs, plus a fresh namespace. */
+export async function resolveServices(needed: readonly ServiceName[], base: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const started: ResolvedService[] = [];
+  const env: Record<string, string> = { WORKBOOK_NS: base.WORKBOOK_NS ?? newNamespace() };
+  const stop = async () => {
+    await Promise.allSettled(started.map((service) => service.stop()));
+  };
+  try {
+    if (needed.includes("redis")) {
+      const redis = await resolveRedis({ env: base });
+      started.push(redis);
+      env.REDIS_URL = redis.url;
+    }
+    if (needed.includes("mongo") || needed.includes("mongo-replset")) {
+      const mongo = await resolveMongo({ env: base, replicaSet: needed.includes("mongo-replset") });
+      started.push(mongo);
+      env.MONGO_URL = mongo.url;
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { env, backends: started.map((s) => s.backend), stop };
+}

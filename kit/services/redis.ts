@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { Redis } from "ioredis";
+import { canConnect, getFreePort } from "./ports.ts";
+import type { ResolvedService } from "./types.ts";
+
+/** Where docker-compose.yml publishes Redis. */
+export const composeRedisUrl = "redis://127.0.0.1:6379";
+
+export interface RedisResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The compose default to probe; tests point it at a closed port. */
+  defaultUrl?: string;
+  /** The redis-server binary to start as the embedded default. */
+  redisServer?: string;
+}
+
+export class NoRedisError extends Error {
+  override name = "NoRedisError";
+  constructor(detail: string) {
+    super(
+      [
+        `No Redis is reachable (${detail}). Get one in any of these three ways:`,
+        "  1. set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6380",
+        "  2. start the compose service: docker compose up -d redis   (listens on 127.0.0.1:6379)",
+        "  3. install redis-server (apt install redis-server / brew install redis); the kit starts a private one",
+      ].join("\n"),
+    );
+  }
+}
+
+/** PING a Redis URL; false on any error within timeoutMs. */
+export async function redisAnswers(url: string, timeoutMs = 500): Promise<boolean> {
+  const parsed = new URL(url);
+  if (!(await canConnect(parsed.hostname, Number(parsed.port || 6379), timeoutMs))) return false;
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Resolve Redis in the documented order: REDIS_URL, the compose default on 127.0.0.1:6379,
+ * a private redis-server on a free port, or a clear error naming all three.
+ */
+export async function resolveRedis(options: RedisResolveOptions = {}): Promise<ResolvedService> {
+  const env = options.env ?? process.env;
+  if (env.REDIS_URL) {
+    return { url: env.REDIS_URL, backend: `Redis from REDIS_URL (${env.REDIS_URL})`, stop: async () => {} };
+  }
+  const defaultUrl = options.defaultUrl ?? composeRedisUrl;
+  if (await redisAnswers(defaultUrl)) {
+    return { url: defaultUrl, backend: `Redis at ${defaultUrl} (the compose default)`, stop: async () => {} };
+  }
+  return startPrivateRedis(options.redisServer ?? "redis-server");
+}
+
+/** Start a redis-server with persistence off on a free loopback port; stopped by `stop()` or at exit. */
+export async function startPrivateRedis(binary = "redis-server"): Promise<ResolvedService> {
+  const port = await getFreePort();
+  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const started = await new Promise<boolean>((resolve) => {
+    child.once("error", () => resolve(false));
+    child.once("spawn", () => resolve(true));
+  });
+  if (!started) throw new NoRedisError(`REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and "${binary}" is not on PATH`);
+  const stopAtExit = () => child.kill("SIGKILL");
+  process.once("exit", stopAtExit);
+  const deadline = Date.now() + 10_000;
+  while (!(await redisAnswers(url, 300))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new NoRedisError(`a private ${binary} on port ${port} did not start`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    backend: `a private redis-server on 127.0.0.1:${port} (persistence off; stopped when the run ends)`,
+    stop: () => stopChild(child).finally(() => process.removeListener("exit", stopAtExit)),
+  };
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,38 @@
+import type { ServiceName } from "../manifest/schema.ts";
+import { resolveServices } from "../services/index.ts";
+
+export interface LabEnv {
+  /** Set when the lab needs Redis. */
+  redisUrl: string;
+  /** Set when the lab needs MongoDB. */
+  mongoUrl: string;
+  /** Unique per run: use it as key prefix, BullMQ prefix and database name. */
+  namespace: string;
+  /** All of the above as environment variables, for child processes. */
+  env: Record<string, string>;
+}
+
+let cached: Promise<LabEnv> | undefined;
+
+/**
+ * The services for this test file. Under `npm run lab -- test` the kit has already resolved them
+ * and passed REDIS_URL / MONGO_URL / WORKBOOK_NS; run directly with `node --test`, this resolves
+ * them itself (and stops anything it started when the process exits).
+ */
+export function labServices(needed: readonly ServiceName[]): Promise<LabEnv> {
+  cached ??= (async () => {
+    const missing = needed.filter((name) => (name === "redis" ? !process.env.REDIS_URL : !process.env.MONGO_URL));
+    const resolved = missing.length > 0 ? await resolveServices(missing) : undefined;
+    if (resolved) process.once("beforeExit", () => void resolved.stop());
+    const env: Record<string, string> = {
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+      ...(process.env.MONGO_URL ? { MONGO_URL: process.env.MONGO_URL } : {}),
+      WORKBOOK_NS: process.env.WORKBOOK_NS ?? resolved?.env.WORKBOOK_NS ?? "wb_local",
+      ...resolved?.env,
+    };
+    // Each test file gets its own namespace inside the run's, so files can run in parallel.
+    env.WORKBOOK_NS = `${env.WORKBOOK_NS}_${Math.random().toString(36).slice(2, 8)}`;
+    return { redisUrl: env.REDIS_URL ?? "", mongoUrl: env.MONGO_URL ?? "", namespace: env.WORKBOOK_NS, env };
+  })();
+  return cached;
+}

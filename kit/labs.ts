@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseManifest, type LabManifest } from "./manifest/schema.ts";
+import { ManifestError, parseManifest, type LabManifest } from "./manifest/schema.ts";
 import { labsDir, repoRoot, solutionsDir } from "./paths.ts";
 
 export interface Lab {
@@ -14,19 +14,31 @@ export interface Lab {
 
 const labFolder = /^\d{2}-[a-z0-9-]+$/;
 
-/** Every lab under labs/, validated through the manifest schema, in course order. */
-export async function listLabs(root = repoRoot): Promise<Lab[]> {
+/** Every lab under labs/ with a valid manifest, plus the problems of those without one. */
+export async function scanLabs(root = repoRoot): Promise<{ labs: Lab[]; problems: Error[] }> {
   const entries = await readdir(labsDir(root), { withFileTypes: true }).catch(() => []);
   const labs: Lab[] = [];
+  const problems: Error[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory() || !labFolder.test(entry.name)) continue;
     const dir = path.join(labsDir(root), entry.name);
-    const text = await readFile(path.join(dir, "lab.json"), "utf8").catch(() => {
-      throw new Error(`labs/${entry.name} has no lab.json: every lab folder needs a manifest (see kit/manifest/schema.ts).`);
-    });
-    labs.push({ id: entry.name, dir, solutionDir: path.join(solutionsDir(root), entry.name), manifest: parseManifest(entry.name, text) });
+    try {
+      const text = await readFile(path.join(dir, "lab.json"), "utf8").catch(() => {
+        throw new ManifestError(entry.name, ["lab.json is missing: every lab folder needs a manifest (see kit/manifest/schema.ts)"]);
+      });
+      labs.push({ id: entry.name, dir, solutionDir: path.join(solutionsDir(root), entry.name), manifest: parseManifest(entry.name, text) });
+    } catch (error) {
+      problems.push(error as Error);
+    }
   }
-  return labs.sort((a, b) => a.manifest.order - b.manifest.order);
+  return { labs: labs.sort((a, b) => a.manifest.order - b.manifest.order), problems };
+}
+
+/** Every lab under labs/, validated through the manifest schema, in course order; throws on the first bad manifest. */
+export async function listLabs(root = repoRoot): Promise<Lab[]> {
+  const { labs, problems } = await scanLabs(root);
+  if (problems[0]) throw problems[0];
+  return labs;
 }
 
 /** The slug part of a lab id: "01-statelessness" -> "statelessness". */

@@ -1,0 +1,28 @@
+import { styleText } from "node:util";
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Colour only when stdout is a terminal (styleText checks the stream, NO_COLOR and FORCE_COLOR). */
+const paint = (style: Style) => (text: string) => styleText(style, text, { stream: process.stdout });
+
+export const green = paint("green");
+export const red = paint("red");
+export const yellow = paint("yellow");
+export const dim = paint("dim");
+export const bold = paint("bold");
+
+export const say = (line = "") => process.stdout.write(`${line}\n`);
+export const warn = (line: string) => process.stderr.write(`${styleText("yellow", "warning:", { stream: process.stderr })} ${line}\n`);
+
+/** A mistake in how the CLI was called: one line, the valid choices, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Pad a table of strings into aligned columns. */
+export function table(rows: string[][], gap = 2): string[] {
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - visible(cell) + gap))).join("").trimEnd());
+}

@@ -1,0 +1,99 @@
+import path from "node:path";
+import { scanLabs, type Lab } from "../labs.ts";
+import { repoRoot, solutionsDir } from "../paths.ts";
+import { runLabTests, type RunSummary } from "../runner/run-tests.ts";
+import { copyLab, makeScratch } from "../scratch.ts";
+import { ServicePool } from "../services/pool.ts";
+import { bold, dim, green, red, say, table } from "../cli/output.ts";
+import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
+
+/**
+ * The maintainer contract (modelled on rustlings' check): every manifest valid, every README
+ * complete, TODO markers in the starter, solutions holding exactly the edited files, the starter
+ * failing at least one test and the solved lab passing all of them. It works on scratch copies and
+ * never touches the learner's files. Returns the number of labs that breach the contract.
+ */
+export async function checkContract(only: Lab[] | undefined, root = repoRoot): Promise<number> {
+  const scanned = await scanLabs(root);
+  const labs = only ?? scanned.labs;
+  let breaches = 0;
+  if (!only) {
+    for (const problem of scanned.problems) {
+      breaches++;
+      say(red(bold("✗ manifest")));
+      say(`  ${problem.message}`);
+    }
+    const stray = await strayLabFolders(scanned.labs, solutionsDir(root));
+    if (stray.length > 0) {
+      breaches++;
+      say(red(`✗ solutions/ has folders with no lab: ${stray.join(", ")}`));
+    }
+    if (labs.length === 0) {
+      say(red("✗ no labs found under labs/"));
+      return breaches + 1;
+    }
+  }
+  const pool = new ServicePool();
+  const scratch = await makeScratch("check", root);
+  const started = performance.now();
+  try {
+    for (const lab of labs) {
+      const findings = await checkLab(lab, pool, scratch.dir);
+      const failed = findings.some(([, f]) => !f.ok);
+      if (failed) breaches++;
+      say(`${failed ? red("✗") : green("✓")} ${bold(lab.id)}`);
+      for (const line of table(findings.map(([what, f]) => [`  ${what}`, f.ok ? green("ok") : red("BREACH"), dim(f.detail)]))) say(line);
+      say();
+    }
+  } finally {
+    await scratch.remove();
+    const backends = pool.backends();
+    await pool.stop();
+    for (const b of backends) say(dim(`Used ${b}`));
+  }
+  say(dim(`Checked ${labs.length} lab(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`));
+  say(`check: ${labs.length - Math.min(breaches, labs.length)} passed, ${Math.min(breaches, labs.length)} failed`);
+  return breaches;
+}
+
+async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<[string, Finding][]> {
+  const findings: [string, Finding][] = [
+    ["manifest", { ok: true, detail: `${lab.manifest.hints.length} hints, services: ${lab.manifest.services.join(", ") || "none"}` }],
+    ["README sections", await checkReadme(lab)],
+    ["TODO markers", await checkTodos(lab)],
+    ["solution files", await checkSolutionFiles(lab)],
+    ["bench scenario", await checkBench(lab)],
+  ];
+  const starter = await runCopy(lab, pool, path.join(scratchDir, "starter"), false);
+  findings.push(["starter fails", describeStarter(starter)]);
+  if (findings[3]![1].ok) {
+    const solved = await runCopy(lab, pool, path.join(scratchDir, "solved"), true);
+    findings.push(["solution passes", describeSolved(solved)]);
+  } else {
+    findings.push(["solution passes", { ok: false, detail: "not run: the solution files are incomplete" }]);
+  }
+  return findings;
+}
+
+async function runCopy(lab: Lab, pool: ServicePool, dest: string, withSolution: boolean): Promise<RunSummary> {
+  const dir = await copyLab(lab, dest, withSolution);
+  return runLabTests({ labDir: dir, env: await pool.envFor(lab.manifest.services) });
+}
+
+function describeStarter(run: RunSummary): Finding {
+  const total = run.passed + run.failed;
+  if (total === 0) return { ok: false, detail: "no tests ran" };
+  if (run.failed === 0) return { ok: false, detail: `all ${total} tests pass on the starter: nothing is left for the learner to do` };
+  return { ok: true, detail: `${run.passed} of ${total} passing` };
+}
+
+function describeSolved(run: RunSummary): Finding {
+  const total = run.passed + run.failed;
+  if (total === 0) return { ok: false, detail: "no tests ran" };
+  if (run.failed > 0) {
+    const first = run.results.find((r) => r.status === "fail");
+    return { ok: false, detail: `${run.failed} of ${total} failing; first: ${first?.name}: ${(first?.error ?? "").split("\n")[0]}` };
+  }
+  if (run.skipped > 0) return { ok: false, detail: `${run.skipped} test(s) skipped: a solved lab must run every test` };
+  return { ok: true, detail: `${total} of ${total} passing` };
+}

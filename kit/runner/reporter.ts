@@ -1,0 +1,52 @@
+/**
+ * A node:test reporter that turns the run into JSON lines the kit can summarise:
+ * one line per finished test (leaf tests only) plus anything a test printed.
+ * Used as `node --test --test-reporter=<this file>`.
+ */
+interface TestEvent {
+  type: string;
+  data: {
+    name?: string;
+    nesting?: number;
+    file?: string;
+    skip?: boolean | string;
+    todo?: boolean | string;
+    message?: string;
+    details?: { type?: string; duration_ms?: number; error?: unknown };
+  };
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause : error;
+  return inner.message || inner.name;
+}
+
+export default async function* reporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
+  for await (const event of source) {
+    const { type, data } = event;
+    if (type === "test:pass" || type === "test:fail") {
+      // Suites report too; only leaf tests count towards "N of M passing".
+      if (data.details?.type === "suite") {
+        // A suite fails on its own only when a hook or its body throws; "subtests failed" is already counted.
+        const error = data.details.error as { failureType?: string } | undefined;
+        if (type === "test:fail" && error && error.failureType !== "subtestsFailed") {
+          yield `${JSON.stringify({ kind: "fail", name: data.name, file: data.file, error: describeError(error) })}\n`;
+        }
+        continue;
+      }
+      const skipped = Boolean(data.skip) || Boolean(data.todo);
+      yield `${JSON.stringify({
+        kind: skipped ? "skip" : type === "test:pass" ? "pass" : "fail",
+        name: data.name,
+        file: data.file,
+        ms: data.details?.duration_ms,
+        ...(typeof data.skip === "string" ? { reason: data.skip } : {}),
+        ...(type === "test:fail" ? { error: describeError(data.details?.error) } : {}),
+      })}\n`;
+    } else if (type === "test:stdout" || type === "test:stderr") {
+      yield `${JSON.stringify({ kind: "output", text: data.message })}\n`;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface TestResult {
+  name: string;
+  file?: string;
+  status: "pass" | "fail" | "skip";
+  error?: string;
+  ms?: number;
+}
+
+export interface RunSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  results: TestResult[];
+  /** What the tests printed, for --verbose and for diagnosing a crash. */
+  output: string;
+  exitCode: number | null;
+}
+
+const reporterPath = fileURLToPath(new URL("./reporter.ts", import.meta.url));
+
+export interface RunOptions {
+  /** The lab folder whose test/ folder to run (the learner's, or a scratch copy). */
+  labDir: string;
+  env: Record<string, string>;
+  /** Called for each finished test, for live output. */
+  onResult?: (result: TestResult) => void;
+  /** Per-test timeout; a hung test must not hang the learner's terminal. */
+  testTimeoutMs?: number;
+}
+
+/** Run a lab's node:test suite in a child process and collect one result per test. */
+export function runLabTests(options: RunOptions): Promise<RunSummary> {
+  const pattern = path.join(options.labDir, "test", "**", "*.test.ts");
+  const child = spawn(
+    process.execPath,
+    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, pattern],
+    { cwd: options.labDir, env: { ...process.env, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
+  const lines = createInterface({ input: child.stdout });
+  lines.on("line", (line) => {
+    let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      summary.output += `${line}\n`;
+      return;
+    }
+    if (event.kind === "output") {
+      summary.output += event.text ?? "";
+      return;
+    }
+    const status = event.kind as TestResult["status"];
+    const result: TestResult = { name: event.name ?? "(unnamed test)", status, ...(event.file ? { file: event.file } : {}), ...(event.error ? { error: event.error } : {}), ...(event.ms !== undefined ? { ms: event.ms } : {}) };
+    summary.results.push(result);
+    if (status === "pass") summary.passed++;
+    else if (status === "fail") summary.failed++;
+    else summary.skipped++;
+    options.onResult?.(result);
+  });
+  child.stderr.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      summary.exitCode = code;
+      // A run that crashed before reporting any test still failed.
+      if (code !== 0 && summary.failed === 0) {
+        summary.failed = 1;
+        summary.results.push({ name: "the test run itself", status: "fail", error: `node --test exited with code ${code} before reporting a failure. Output:\n${summary.output.slice(-2000)}` });
+      }
+      resolve(summary);
+    });
+  });
+}

@@ -33,13 +33,22 @@ export interface RunOptions {
   testTimeoutMs?: number;
 }
 
+/**
+ * The environment for the test child. NODE_TEST_CONTEXT is dropped: when the kit itself runs under
+ * node:test, an inherited value makes the child report to a parent runner instead of to our reporter.
+ */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { NODE_TEST_CONTEXT: _inherited, ...env } = process.env;
+  return { ...env, ...extra, FORCE_COLOR: "0" };
+}
+
 /** Run a lab's node:test suite in a child process and collect one result per test. */
 export function runLabTests(options: RunOptions): Promise<RunSummary> {
   const pattern = path.join(options.labDir, "test", "**", "*.test.ts");
   const child = spawn(
     process.execPath,
     ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, pattern],
-    { cwd: options.labDir, env: { ...process.env, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: options.labDir, env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
   const lines = createInterface({ input: child.stdout });

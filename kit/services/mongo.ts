@@ -53,7 +53,7 @@ export async function resolveMongo(options: MongoResolveOptions = {}): Promise<R
   if (env.MONGO_URL) {
     return { url: env.MONGO_URL, backend: `MongoDB from MONGO_URL (${redact(env.MONGO_URL)})`, stop: async () => {} };
   }
-  const defaultUrl = options.defaultUrl ?? composeMongoUrl;
+  const defaultUrl = options.defaultUrl ?? env.WORKBOOK_COMPOSE_MONGO_URL ?? composeMongoUrl;
   if (await mongoAnswers(defaultUrl)) {
     return { url: defaultUrl, backend: "the compose MongoDB replica set rs0 on 127.0.0.1:27017-27019", stop: async () => {} };
   }

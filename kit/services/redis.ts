@@ -53,7 +53,7 @@ export async function resolveRedis(options: RedisResolveOptions = {}): Promise<R
   if (env.REDIS_URL) {
     return { url: env.REDIS_URL, backend: `Redis from REDIS_URL (${env.REDIS_URL})`, stop: async () => {} };
   }
-  const defaultUrl = options.defaultUrl ?? composeRedisUrl;
+  const defaultUrl = options.defaultUrl ?? env.WORKBOOK_COMPOSE_REDIS_URL ?? composeRedisUrl;
   if (await redisAnswers(defaultUrl)) {
     return { url: defaultUrl, backend: `Redis at ${defaultUrl} (the compose default)`, stop: async () => {} };
   }

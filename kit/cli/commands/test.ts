@@ -21,7 +21,13 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunS
   } finally {
     await services.stop();
   }
-  if (options.verbose && summary.output.trim()) say(dim(summary.output.trimEnd()));
+  if (options.verbose) {
+    if (summary.output.trim()) say(dim(summary.output.trimEnd()));
+    for (const failure of summary.results.filter((r) => r.status === "fail")) {
+      say(`\n${red("✗")} ${bold(failure.name)}`);
+      say(failure.error ?? "");
+    }
+  }
   const entry = await updateLabProgress(lab.id, (e) => recordRun(e, summary.passed, summary.failed), undefined, warn);
   printSummary(lab, summary, entry.hintsShown);
   return summary;

@@ -1,0 +1,60 @@
+// What every command handler gets: the member's data and cursors, and its place in the replica set.
+import type { Timestamp } from 'bson';
+import type { CursorRegistry } from '../cursors.ts';
+import { CommandError, type Doc } from '../errors.ts';
+import type { Store } from '../store.ts';
+
+export interface MemberState {
+  readonly role: 'standalone' | 'primary' | 'secondary';
+  /** Replica-set fields of `hello` (setName, hosts, primary, me, ...); empty for a standalone. */
+  topology(): Doc;
+  /** Time of the last write this member has applied; undefined for a standalone. */
+  optime(): Timestamp | undefined;
+  /** Resolves once this member has applied writes up to `time` (causally consistent reads). */
+  waitForOptime(time: Timestamp): Promise<void>;
+  /** Resolves once the secondaries have applied everything written so far (w: "majority" or w > 1). */
+  waitForReplication(): Promise<void>;
+}
+
+export interface Context {
+  store: Store;
+  cursors: CursorRegistry;
+  member: MemberState;
+  db: string;
+  connectionId: number;
+}
+
+export type Handler = (cmd: Doc, ctx: Context) => Doc | Promise<Doc>;
+
+/** The collection a command names in its first field, e.g. `{ find: "users" }`. */
+export function collectionName(cmd: Doc, command: string): string {
+  const name = cmd[command];
+  if (typeof name !== 'string' || name === '') {
+    throw new CommandError('InvalidNamespace', `collection name has invalid type ${name === null ? 'null' : typeof name} in ${command}`);
+  }
+  return name;
+}
+
+export function optionalDoc(cmd: Doc, field: string): Doc | undefined {
+  const value = cmd[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new CommandError('TypeMismatch', `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`);
+  }
+  return value as Doc;
+}
+
+export function optionalCount(cmd: Doc, field: string): number | undefined {
+  const value = cmd[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CommandError('TypeMismatch', `BSON field '${field}' is the wrong type '${typeof value}', expected a number`);
+  }
+  return Math.trunc(value);
+}
+
+export function nonNegative(cmd: Doc, field: string): number | undefined {
+  const value = optionalCount(cmd, field);
+  if (value !== undefined && value < 0) throw new CommandError('BadValue', `${field} value must be non-negative, but received: ${value}`);
+  return value;
+}

@@ -1,0 +1,147 @@
+// Reading: find with its cursor, getMore/killCursors, count, distinct, aggregate and explain.
+import { BSON } from 'bson';
+import { Aggregator, find as mingoFind, ProcessingMode } from 'mingo';
+import { CommandError, unsupported, type Doc } from '../errors.ts';
+import { valueAt } from '../indexes.ts';
+import { runFind, type FindSpec } from '../planner.ts';
+import { collectionName, nonNegative, optionalCount, optionalDoc, type Context, type Handler } from './context.ts';
+
+function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
+  for (const option of ['tailable', 'awaitData', 'returnKey', 'showRecordId', 'min', 'max', 'collation']) {
+    if (cmd[option]) throw unsupported(`find option '${option}'`);
+  }
+  const limit = optionalCount(cmd, 'limit');
+  return {
+    filter: optionalDoc(cmd, 'filter'),
+    sort: optionalDoc(cmd, 'sort') as Record<string, number> | undefined,
+    projection: optionalDoc(cmd, 'projection'),
+    skip: nonNegative(cmd, 'skip'),
+    // A negative limit is the legacy spelling of "limit, in a single batch".
+    limit: limit === undefined ? undefined : Math.abs(limit),
+    hint: cmd.hint,
+  };
+}
+
+function project(docs: Doc[], filter: Doc | undefined, projection: Doc | undefined): Doc[] {
+  if (!projection || Object.keys(projection).length === 0) return docs;
+  // The filter rides along because positional projection ("a.$") needs it.
+  return mingoFind(docs, filter ?? {}, projection).all() as Doc[];
+}
+
+function batchSizeOf(cmd: Doc): number | undefined {
+  return nonNegative(cmd, 'batchSize');
+}
+
+const find: Handler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'find');
+  const spec = findSpec(cmd);
+  const result = runFind(ctx.store.collection(ctx.db, name), spec);
+  const docs = project(result.docs, spec.filter, spec.projection);
+  const single = cmd.singleBatch === true || (typeof cmd.limit === 'number' && cmd.limit < 0);
+  return ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSizeOf(cmd), single);
+};
+
+const getMore: Handler = (cmd, ctx) => {
+  const id = cmd.getMore;
+  if (typeof id !== 'number' && typeof id !== 'bigint' && !(id && typeof id === 'object')) {
+    throw new CommandError('TypeMismatch', `getMore expects a cursor id, got ${typeof id}`);
+  }
+  return ctx.cursors.more(Number(id), `${ctx.db}.${collectionName(cmd, 'collection')}`, batchSizeOf(cmd));
+};
+
+const killCursors: Handler = (cmd, ctx) => {
+  const ids = Array.isArray(cmd.cursors) ? cmd.cursors.map(Number) : [];
+  return ctx.cursors.kill(ids);
+};
+
+const count: Handler = (cmd, ctx) => {
+  const coll = ctx.store.collection(ctx.db, collectionName(cmd, 'count'));
+  const query = optionalDoc(cmd, 'query');
+  const skip = nonNegative(cmd, 'skip') ?? 0;
+  const limit = Math.abs(optionalCount(cmd, 'limit') ?? 0);
+  // No filter: the collection's size is known without looking at a document (estimatedDocumentCount).
+  const total = !query || Object.keys(query).length === 0
+    ? coll?.records.size ?? 0
+    : runFind(coll, { filter: query, hint: cmd.hint }).docs.length;
+  const n = Math.max(0, total - skip);
+  return { n: limit ? Math.min(n, limit) : n, ok: 1 };
+};
+
+const distinct: Handler = (cmd, ctx) => {
+  const key = cmd.key;
+  if (typeof key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
+  const { docs } = runFind(ctx.store.collection(ctx.db, collectionName(cmd, 'distinct')), { filter: optionalDoc(cmd, 'query') });
+  const seen = new Map<string, unknown>();
+  const add = (v: unknown) => { if (v !== undefined) seen.set(BSON.EJSON.stringify({ v }, { relaxed: false }), v); };
+  for (const doc of docs) {
+    const value = valueAt(doc, key);
+    // Like MongoDB, distinct looks inside arrays.
+    if (Array.isArray(value)) value.forEach(add);
+    else add(value);
+  }
+  return { values: [...seen.values()], ok: 1 };
+};
+
+/** Stages that never modify their input, so documents can go in without a defensive copy. */
+const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$skip', '$limit', '$count', '$project', '$sortByCount']);
+const REFUSED_STAGES = ['$changeStream', '$out', '$merge', '$currentOp', '$collStats', '$indexStats', '$listSessions', '$search'];
+
+function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[]): Doc[] {
+  for (const stage of pipeline) {
+    const op = Object.keys(stage)[0] ?? '';
+    if (REFUSED_STAGES.includes(op)) throw unsupported(`the aggregation stage ${op}`);
+  }
+  const copyInput = pipeline.some((stage) => !READ_ONLY_STAGES.has(Object.keys(stage)[0] ?? ''));
+  const aggregator = new Aggregator(pipeline, {
+    processingMode: copyInput ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
+    collectionResolver: (name: string) => ctx.store.collection(ctx.db, name)?.docs() ?? [],
+  });
+  return aggregator.run(source) as Doc[];
+}
+
+const aggregate: Handler = (cmd, ctx) => {
+  if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' option must be specified as an array");
+  const pipeline = cmd.pipeline as Doc[];
+  if (cmd.explain) throw unsupported('aggregate with explain');
+  if (cmd.collation) throw unsupported("the aggregate option 'collation'");
+  const cursorOpts = optionalDoc(cmd, 'cursor');
+  if (!cursorOpts) throw new CommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
+  const target = cmd.aggregate;
+  let source: Doc[];
+  let ns: string;
+  if (target === 1) {
+    if (Object.keys(pipeline[0] ?? {})[0] === '$documents') source = [], ns = `${ctx.db}.$cmd.aggregate`;
+    else throw unsupported('a collectionless aggregate other than $documents');
+  } else {
+    const name = collectionName(cmd, 'aggregate');
+    source = ctx.store.collection(ctx.db, name)?.docs() ?? [];
+    ns = `${ctx.db}.${name}`;
+  }
+  const docs = runPipeline(ctx, source, pipeline);
+  return ctx.cursors.first(ns, docs, nonNegative(cursorOpts, 'batchSize'));
+};
+
+const explain: Handler = (cmd, ctx) => {
+  const inner = optionalDoc(cmd, 'explain');
+  if (!inner || Object.keys(inner)[0] !== 'find') throw unsupported('explain of anything but find');
+  const name = collectionName(inner, 'find');
+  const spec = findSpec(inner);
+  const started = performance.now();
+  const result = runFind(ctx.store.collection(ctx.db, name), spec);
+  const millis = Math.round(performance.now() - started);
+  const reply: Doc = {
+    explainVersion: '1',
+    queryPlanner: { namespace: `${ctx.db}.${name}`, parsedQuery: spec.filter ?? {}, winningPlan: result.plan, rejectedPlans: [] },
+    command: inner,
+    ok: 1,
+  };
+  if (cmd.verbosity !== 'queryPlanner') {
+    reply.executionStats = {
+      executionSuccess: true, nReturned: result.docs.length, executionTimeMillis: millis,
+      totalKeysExamined: result.keysExamined, totalDocsExamined: result.docsExamined, executionStages: result.plan,
+    };
+  }
+  return reply;
+};
+
+export const readCommands: Record<string, Handler> = { find, getMore, killCursors, count, distinct, aggregate, explain };

@@ -1,0 +1,150 @@
+// Writing: insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors.
+import { ObjectId } from 'bson';
+import { find as mingoFind } from 'mingo';
+import { CommandError, errorReply, type Doc } from '../errors.ts';
+import { runFind } from '../planner.ts';
+import type { Collection } from '../store.ts';
+import { applyUpdate, checkUpdateSpec, isReplacement, upsertDocument, type UpdateSpec } from './updates.ts';
+import { collectionName, optionalDoc, type Context, type Handler } from './context.ts';
+
+function statements(cmd: Doc, field: string): Doc[] {
+  const list = cmd[field];
+  if (!Array.isArray(list)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or is not an array`);
+  if (list.length > 100_000) throw new CommandError('InvalidOptions', `Write batch sizes must be between 1 and 100000. Got ${list.length} operations.`);
+  return list as Doc[];
+}
+
+function writeError(err: unknown, index: number): Doc {
+  const { ok: _ok, codeName: _codeName, ...rest } = errorReply(err);
+  return { index, ...rest };
+}
+
+/**
+ * Runs each statement in order; an ordered batch stops at its first failure, an unordered one
+ * carries on. Either way the reply is ok: 1 with the failures listed in writeErrors.
+ */
+function eachStatement(cmd: Doc, list: Doc[], run: (statement: Doc, index: number) => void): Doc[] {
+  const ordered = cmd.ordered !== false;
+  const errors: Doc[] = [];
+  for (let i = 0; i < list.length; i++) {
+    try {
+      run(list[i]!, i);
+    } catch (err) {
+      errors.push(writeError(err, i));
+      if (ordered) break;
+    }
+  }
+  return errors;
+}
+
+function finish(reply: Doc, errors: Doc[]): Doc {
+  if (errors.length) reply.writeErrors = errors;
+  reply.ok = 1;
+  return reply;
+}
+
+function prepareInsert(doc: Doc): Doc {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new CommandError('TypeMismatch', 'documents to insert must be objects');
+  if (Array.isArray(doc._id)) throw new CommandError('BadValue', "The '_id' value cannot be of type array");
+  if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
+  return doc;
+}
+
+const insert: Handler = (cmd, ctx) => {
+  const docs = statements(cmd, 'documents');
+  const coll = ctx.store.ensureCollection(ctx.db, collectionName(cmd, 'insert'));
+  let n = 0;
+  const errors = eachStatement(cmd, docs, (doc) => {
+    coll.insert(prepareInsert(doc));
+    n++;
+  });
+  return finish({ n }, errors);
+};
+
+/** Applies one update statement; returns matched, modified and the upserted _id if any. */
+function updateOne(coll: Collection, q: Doc | undefined, u: UpdateSpec, opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc }) {
+  if (opts.multi && isReplacement(u as Doc) && !Array.isArray(u)) {
+    throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
+  }
+  const { docs } = runFind(coll, { filter: q, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1 });
+  let modified = 0;
+  for (const doc of docs) {
+    const result = applyUpdate(doc, u, opts.arrayFilters, false);
+    if (!result.changed) continue;
+    coll.replace(coll.ridOf(doc._id)!, result.doc);
+    modified++;
+  }
+  if (docs.length === 0 && opts.upsert) {
+    const doc = upsertDocument(q, u, opts.arrayFilters);
+    coll.insert(doc);
+    return { matched: 0, modified: 0, upserted: doc, before: undefined };
+  }
+  return { matched: docs.length, modified, upserted: undefined, before: docs[0] };
+}
+
+const update: Handler = (cmd, ctx) => {
+  const list = statements(cmd, 'updates');
+  const name = collectionName(cmd, 'update');
+  // Like mongod, only an upsert creates a missing collection.
+  const existing = ctx.store.collection(ctx.db, name);
+  if (!existing && !list.some((s) => s.upsert === true)) return { n: 0, nModified: 0, ok: 1 };
+  const coll = existing ?? ctx.store.ensureCollection(ctx.db, name);
+  let n = 0;
+  let nModified = 0;
+  const upserted: Doc[] = [];
+  const errors = eachStatement(cmd, list, (s, index) => {
+    const result = updateOne(coll, optionalDoc(s, 'q'), checkUpdateSpec(s.u), {
+      multi: s.multi === true, upsert: s.upsert === true, arrayFilters: s.arrayFilters as Doc[] | undefined, sort: optionalDoc(s, 'sort'),
+    });
+    n += result.matched + (result.upserted ? 1 : 0);
+    nModified += result.modified;
+    if (result.upserted) upserted.push({ index, _id: result.upserted._id });
+  });
+  return finish(upserted.length ? { n, nModified, upserted } : { n, nModified }, errors);
+};
+
+const remove: Handler = (cmd, ctx) => {
+  const list = statements(cmd, 'deletes');
+  const coll = ctx.store.collection(ctx.db, collectionName(cmd, 'delete'));
+  let n = 0;
+  const errors = eachStatement(cmd, list, (s) => {
+    if (s.limit !== 0 && s.limit !== 1) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1.');
+    const { docs } = runFind(coll, { filter: optionalDoc(s, 'q'), limit: s.limit === 1 ? 1 : 0 });
+    for (const doc of docs) coll!.remove(coll!.ridOf(doc._id)!);
+    n += docs.length;
+  });
+  return finish({ n }, errors);
+};
+
+function projected(doc: Doc | undefined, fields: Doc | undefined): Doc | null {
+  if (!doc) return null;
+  if (!fields || Object.keys(fields).length === 0) return doc;
+  return (mingoFind([doc], {}, fields).all()[0] as Doc | undefined) ?? null;
+}
+
+const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
+  const name = collectionName(cmd, 'findAndModify');
+  const query = optionalDoc(cmd, 'query');
+  const sort = optionalDoc(cmd, 'sort');
+  const fields = optionalDoc(cmd, 'fields');
+  if (cmd.remove === true) {
+    if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
+    const coll = ctx.store.collection(ctx.db, name);
+    const doc = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1 }).docs[0];
+    if (doc) coll!.remove(coll!.ridOf(doc._id)!);
+    return { lastErrorObject: { n: doc ? 1 : 0 }, value: projected(doc, fields), ok: 1 };
+  }
+  if (cmd.update === undefined) throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified');
+  const u = checkUpdateSpec(cmd.update);
+  if (!ctx.store.collection(ctx.db, name) && cmd.upsert !== true) {
+    return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+  }
+  const coll = ctx.store.ensureCollection(ctx.db, name);
+  const result = updateOne(coll, query, u, { multi: false, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters as Doc[] | undefined, sort });
+  const lastErrorObject: Doc = { n: result.matched || (result.upserted ? 1 : 0), updatedExisting: result.matched > 0 };
+  if (result.upserted) lastErrorObject.upserted = result.upserted._id;
+  const after = result.upserted ?? (result.before ? coll.records.get(coll.ridOf(result.before._id)!) : undefined);
+  return { lastErrorObject, value: projected(cmd.new === true ? after : result.before, fields), ok: 1 };
+};
+
+export const writeCommands: Record<string, Handler> = { insert, update, delete: remove, findAndModify };

@@ -1,0 +1,63 @@
+// Shared set-up for the compatibility suite: every behavioural test runs against the stand-in and,
+// when MONGO_URL is set, against that real MongoDB too, so the suite checks MongoDB's behaviour
+// rather than the stand-in's quirks.
+import { describe, test, before, after } from 'node:test';
+import { MongoClient, type Db } from 'mongodb';
+import { startMongoStandin, type MongoStandin } from '../index.ts';
+
+export interface Target {
+  name: string;
+  real: boolean;
+  client: MongoClient;
+  db: Db;
+  uri: string;
+}
+
+const REAL_URL = process.env.MONGO_URL;
+
+/** Short timeouts so a broken server fails a test instead of hanging it. */
+export const clientOptions = { monitorCommands: true, serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, socketTimeoutMS: 20000 };
+
+let counter = 0;
+export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+
+/**
+ * Declares `body` once for the stand-in and once for the real MongoDB named by MONGO_URL.
+ * Without MONGO_URL the real pass shows up as a skipped test with the reason.
+ */
+export function forEachTarget(title: string, body: (target: () => Target) => void): void {
+  for (const real of [false, true]) {
+    const label = `${title} [${real ? 'real MongoDB' : 'stand-in'}]`;
+    if (real && !REAL_URL) {
+      test(label, (t) => t.skip('MONGO_URL not set: the real-MongoDB pass of this suite is skipped'));
+      continue;
+    }
+    describe(label, () => {
+      let standin: MongoStandin | undefined;
+      let current: Target | undefined;
+      before(async () => {
+        if (!real) standin = await startMongoStandin();
+        const uri = real ? REAL_URL! : standin!.uri;
+        const client = await new MongoClient(uri, clientOptions).connect();
+        current = { name: real ? 'real' : 'stand-in', real, client, db: client.db(uniqueName('standin_test')), uri };
+      });
+      after(async () => {
+        await current?.db.dropDatabase().catch(() => {});
+        await current?.client.close();
+        await standin?.close();
+      });
+      body(() => current!);
+    });
+  }
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

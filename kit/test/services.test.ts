@@ -53,6 +53,18 @@ describe("MongoDB resolution order", () => {
     assert.doesNotMatch(resolved.backend, /secret/, "a password must not be printed");
   });
 
+  test("2. the compose replica set, when it answers", async () => {
+    const { startMongoStandin } = await import("../mongo-standin/index.ts");
+    const running = await startMongoStandin();
+    try {
+      const resolved = await resolveMongo({ env: {}, defaultUrl: running.uri });
+      assert.equal(resolved.url, running.uri);
+      assert.match(resolved.backend, /compose/);
+    } finally {
+      await running.close();
+    }
+  });
+
   test("3. the embedded stand-in when the compose replica set does not answer, in replica-set mode on request", async () => {
     for (const replicaSet of [false, true]) {
       const resolved = await resolveMongo({ env: {}, defaultUrl: `${await closedUrl("mongodb")}/?serverSelectionTimeoutMS=200`, replicaSet, lagMs: 50 });

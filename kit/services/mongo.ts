@@ -1,5 +1,5 @@
 import { MongoClient } from "mongodb";
-import type { ResolvedService } from "./types.ts";
+import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes the replica set rs0. */
 export const composeMongoUrl = "mongodb://127.0.0.1:27017,127.0.0.1:27018,127.0.0.1:27019/?replicaSet=rs0";
@@ -16,17 +16,14 @@ export interface MongoResolveOptions {
   embedded?: boolean;
 }
 
-export class NoMongoError extends Error {
+export class NoMongoError extends NoServiceError {
   override name = "NoMongoError";
   constructor(detail: string) {
-    super(
-      [
-        `No MongoDB is reachable (${detail}). Get one in any of these three ways:`,
-        "  1. set MONGO_URL, e.g. MONGO_URL='mongodb://127.0.0.1:27017/?replicaSet=rs0'",
-        "  2. start the compose replica set: docker compose up -d mongo1 mongo2 mongo3 mongo-init",
-        "  3. use the embedded stand-in (the default; see kit/mongo-standin/README.md)",
-      ].join("\n"),
-    );
+    super("MongoDB", detail, [
+      "set MONGO_URL, e.g. MONGO_URL='mongodb://127.0.0.1:27017/?replicaSet=rs0'",
+      "start the compose replica set: docker compose up -d mongo1 mongo2 mongo3",
+      "use the embedded stand-in (the default; see kit/mongo-standin/README.md)",
+    ]);
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
 import { canConnect, getFreePort } from "./ports.ts";
-import type { ResolvedService } from "./types.ts";
+import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes Redis. */
 export const composeRedisUrl = "redis://127.0.0.1:6379";
@@ -14,17 +14,14 @@ export interface RedisResolveOptions {
   redisServer?: string;
 }
 
-export class NoRedisError extends Error {
+export class NoRedisError extends NoServiceError {
   override name = "NoRedisError";
   constructor(detail: string) {
-    super(
-      [
-        `No Redis is reachable (${detail}). Get one in any of these three ways:`,
-        "  1. set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6380",
-        "  2. start the compose service: docker compose up -d redis   (listens on 127.0.0.1:6379)",
-        "  3. install redis-server (apt install redis-server / brew install redis); the kit starts a private one",
-      ].join("\n"),
-    );
+    super("Redis", detail, [
+      "set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6380",
+      "start the compose service: docker compose up -d redis   (listens on 127.0.0.1:6379)",
+      "install redis-server (apt install redis-server / brew install redis); the kit starts a private one",
+    ]);
   }
 }
 

@@ -5,3 +5,11 @@ export interface ResolvedService {
   backend: string;
   stop(): Promise<void>;
 }
+
+/** No way to reach a service worked: say what was tried and the three ways to get one. */
+export class NoServiceError extends Error {
+  override name = "NoServiceError";
+  constructor(service: string, detail: string, ways: readonly [string, string, string]) {
+    super([`No ${service} is reachable (${detail}). Get one in any of these three ways:`, ...ways.map((way, i) => `  ${i + 1}. ${way}`)].join("\n"));
+  }
+}

@@ -9,6 +9,8 @@ export interface MongoStandin {
   /** host:port of every listener (primary first in replica-set mode). */
   hosts: string[];
   close(): Promise<void>;
+  /** Stop the listeners from keeping the process alive: it may exit with the stand-in still open. */
+  unref(): void;
 }
 
 export interface MongoStandinOptions {
@@ -24,7 +26,7 @@ export async function startMongoStandin(opts: MongoStandinOptions = {}): Promise
   if (!opts.replicaSet) {
     const server = await MemberServer.listen(host, port, new Store(), standalone);
     const address = `${host}:${server.port}`;
-    return { uri: `mongodb://${address}/?directConnection=true`, hosts: [address], close: () => server.close() };
+    return { uri: `mongodb://${address}/?directConnection=true`, hosts: [address], close: () => server.close(), unref: () => server.unref() };
   }
   const name = opts.replicaSet.name ?? 'rs0';
   const set = new ReplicaSet(name, opts.replicaSet.lagMs ?? 300);
@@ -42,5 +44,5 @@ export async function startMongoStandin(opts: MongoStandinOptions = {}): Promise
     throw err;
   }
   set.hosts = servers.map((s) => `${host}:${s.port}`);
-  return { uri: `mongodb://${set.hosts.join(',')}/?replicaSet=${encodeURIComponent(name)}`, hosts: [...set.hosts], close: closeAll };
+  return { uri: `mongodb://${set.hosts.join(',')}/?replicaSet=${encodeURIComponent(name)}`, hosts: [...set.hosts], close: closeAll, unref: () => servers.forEach((s) => s.unref()) };
 }

@@ -34,6 +34,11 @@ export class MemberServer {
     });
   }
 
+  /** Let the process exit while this server is still listening (for the embedded default). */
+  unref(): void {
+    this.#server.unref();
+  }
+
   get port(): number {
     return (this.#server.address() as net.AddressInfo).port;
   }

@@ -20,6 +20,8 @@ export interface Services {
   /** One line per service: which backend answered. */
   backends: string[];
   stop(): Promise<void>;
+  /** Let the process exit without stopping what it started (the OS reclaims it at exit). */
+  unref(): void;
 }
 
 /** Resolve every service a lab needs, plus a fresh namespace. */
@@ -44,5 +46,5 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
     await stop();
     throw error;
   }
-  return { env, backends: started.map((s) => s.backend), stop };
+  return { env, backends: started.map((s) => s.backend), stop, unref: () => started.forEach((s) => s.unref?.()) };
 }

@@ -64,6 +64,7 @@ export async function resolveMongo(options: MongoResolveOptions = {}): Promise<R
       ? `the embedded MongoDB stand-in, replica set rs0 on ${standin.hosts.join(", ")} (replication lag ${lagMs} ms; data in memory)`
       : `the embedded MongoDB stand-in on ${standin.hosts.join(", ")} (data in memory)`,
     stop: () => standin.close(),
+    unref: () => standin.unref(),
   };
 }
 

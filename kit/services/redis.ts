@@ -83,6 +83,10 @@ export async function startPrivateRedis(binary = "redis-server"): Promise<Resolv
     url,
     backend: `a private redis-server on 127.0.0.1:${port} (persistence off; stopped when the run ends)`,
     stop: () => stopChild(child).finally(() => process.removeListener("exit", stopAtExit)),
+    unref: () => {
+      child.unref();
+      child.stderr?.destroy();
+    },
   };
 }
 

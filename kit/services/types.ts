@@ -4,6 +4,8 @@ export interface ResolvedService {
   /** One line for the learner: which backend answered and where. */
   backend: string;
   stop(): Promise<void>;
+  /** For a service this process started: do not let it keep the process alive. */
+  unref?(): void;
 }
 
 /** No way to reach a service worked: say what was tried and the three ways to get one. */

@@ -23,7 +23,9 @@ export function labServices(needed: readonly ServiceName[]): Promise<LabEnv> {
   cached ??= (async () => {
     const missing = needed.filter((name) => (name === "redis" ? !process.env.REDIS_URL : !process.env.MONGO_URL));
     const resolved = missing.length > 0 ? await resolveServices(missing) : undefined;
-    if (resolved) process.once("beforeExit", () => void resolved.stop());
+    // Services this file started must not keep it alive after its last test: an in-process stand-in
+    // dies with the process, and a private redis-server is killed by its exit hook.
+    resolved?.unref();
     const env: Record<string, string> = {
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
       ...(process.env.MONGO_URL ? { MONGO_URL: process.env.MONGO_URL } : {}),

@@ -1,0 +1,44 @@
+import { Router } from "express";
+import { ReadPreference, type Db } from "mongodb";
+import type { Profile } from "./seed.ts";
+import { describeIssue, signupsQuerySchema } from "./validation.ts";
+
+export interface SignupRow {
+  country: string;
+  day: string;
+  signups: number;
+}
+
+/**
+ * GET /analytics/signups?from=YYYY-MM-DD&to=YYYY-MM-DD — signups per country per day.
+ * It scans and groups every profile in the range: the kind of heavy, read-only query that
+ * competes with user traffic for the primary's CPU and memory.
+ */
+export function analyticsRoutes(db: Db): Router {
+  const profiles = db.collection<Profile>("profiles");
+  const router = Router();
+
+  router.get("/analytics/signups", async (req, res) => {
+    const query = signupsQuerySchema.safeParse(req.query);
+    if (!query.success) {
+      res.status(400).json({ error: describeIssue(query.error) });
+      return;
+    }
+    const { from, to } = query.data;
+    const pipeline = [
+      { $match: { signupDay: { $gte: from, $lte: to } } },
+      { $group: { _id: { country: "$country", day: "$signupDay" }, signups: { $sum: 1 } } },
+      { $sort: { "_id.day": 1, "_id.country": 1 } },
+    ];
+    // A report may be a few hundred milliseconds behind, so it runs on a secondary and leaves the
+    // primary's CPU and cache to the writes and fresh reads that need it. "Preferred": if no
+    // secondary is up, a stale-tolerant report still beats an error, so fall back to the primary.
+    const groups = await profiles
+      .aggregate<{ _id: { country: string; day: string }; signups: number }>(pipeline, { readPreference: ReadPreference.SECONDARY_PREFERRED })
+      .toArray();
+    const rows: SignupRow[] = groups.map((g) => ({ country: g._id.country, day: g._id.day, signups: g.signups }));
+    res.json({ from, to, rows });
+  });
+
+  return router;
+}

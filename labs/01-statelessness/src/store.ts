@@ -50,15 +50,17 @@ export function readSessionId(cookieHeader: string | undefined): string | undefi
 }
 
 export function createStore(config: StoreConfig): Store {
-  void config; // unused while everything lives in this process
+  void config; // unused while everything lives in this process: remove this line in step 2
 
   // TODO(2): these Maps live in one process. A second instance cannot see them and a restart
-  // empties them. Keep each session in Redis as `session:<id>` (JSON) with a TTL of at most
+  // empties them. Create one Redis client here from config.redisUrl, with config.prefix in front
+  // of every key. Keep each session in Redis as `session:<id>` (JSON) with a TTL of at most
   // an hour, and delete the key on logout.
   const sessions = new Map<string, Session>();
 
   // TODO(3): the cart has the same problem. Keep it in Redis too, so every instance sees
-  // the same cart and two instances adding at once cannot lose an item.
+  // the same cart and two instances adding at once cannot lose an item. Then close the
+  // Redis client in close() below, so a stopping instance does not hang on an open connection.
   const carts = new Map<string, Map<string, number>>();
 
   return {

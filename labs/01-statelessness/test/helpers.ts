@@ -60,7 +60,9 @@ export class Browser {
 export async function findSessionKey(shop: Shop, sid: string): Promise<{ key: string; exists: boolean; note: string }> {
   const key = `${shop.namespace}:session:${sid}`;
   if ((await shop.redis.exists(key)) === 1) return { key, exists: true, note: "" };
-  const near = await shop.redis.keys(`*${sid.replace(/[*?[\]\\]/g, "\\$&")}*`);
-  const note = near.length > 0 ? ` (found ${near.join(", ")} instead: use the configured prefix and "session:<id>")` : " (no key in Redis mentions this session id)";
+  // Look for the same id under another prefix (a common slip), but only for ids long enough to be
+  // unique: searching a shared Redis for "*1*" would report other runs' keys.
+  const near = sid.length >= 16 ? await shop.redis.keys(`*session:${sid.replace(/[*?[\]\\]/g, "\\$&")}`) : [];
+  const note = near.length > 0 ? ` (found ${near.join(", ")} instead: use the configured prefix and "session:<id>")` : "";
   return { key, exists: false, note };
 }

@@ -41,8 +41,9 @@ export function createDatabase(config: Config): Database {
 export function isDatabaseUnavailable(error: unknown): boolean {
   // TODO(3): recognise the driver's errors for an unreachable database (server selection timed
   // out, network errors). Pair this with a short serverSelectionTimeoutMS (TODO(2)): the driver's
-  // default is 30 seconds. And make sure the app recovers when the database comes back: a
-  // MongoClient whose connect() failed stays closed for good (README, step 3).
+  // default is 30 seconds. And make sure the app recovers when the database comes back: after a
+  // failed first connect (yours or the driver's automatic one), every operation on that client
+  // fails with "Topology is closed" until client.connect() is called again (README, step 3).
   void error;
   return false;
 }

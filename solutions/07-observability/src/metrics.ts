@@ -1,0 +1,66 @@
+import type { Request, RequestHandler } from "express";
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  /** This app's own registry (not prom-client's global one), so several apps can coexist. */
+  registry: Registry;
+  /** Times every request and counts the failed ones. */
+  middleware: RequestHandler;
+  /** GET /metrics in the Prometheus text format. */
+  handler: RequestHandler;
+}
+
+/**
+ * The route pattern that matched ("/users/:id"), never the raw URL: each label value creates a
+ * time series, so user ids in labels would mean one series per user. Requests that matched no
+ * route share the single value "unmatched".
+ */
+export function routeLabel(req: Request): string {
+  const pattern: unknown = req.route?.path;
+  return typeof pattern === "string" ? `${req.baseUrl}${pattern}` : "unmatched";
+}
+
+// Milliseconds, from a fast cache hit to a request that is clearly too slow. Percentiles are
+// interpolated inside a bucket, so buckets should be dense where the latency target sits.
+const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+
+  const duration = new Histogram({
+    name: "http_request_duration_ms",
+    help: "Time from request to response finished, in milliseconds, by method, route pattern and status.",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: BUCKETS_MS,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: "http_errors_total",
+    help: "Responses with a 5xx status, by route pattern and status class.",
+    labelNames: ["route", "status_class"] as const,
+    registers: [registry],
+  });
+  // CPU, memory, event-loop lag, handles: the saturation side of the picture.
+  collectDefaultMetrics({ register: registry });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    // Scrapes are not user traffic: counting them would keep the request rate above zero on an
+    // idle service and mix the scraper's latency into the users' percentiles.
+    if (req.path === "/metrics") return next();
+    const start = process.hrtime.bigint();
+    res.once("finish", () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const route = routeLabel(req);
+      duration.observe({ method: req.method, route, status: String(res.statusCode) }, ms);
+      if (res.statusCode >= 500) errors.inc({ route, status_class: "5xx" });
+    });
+    next();
+  };
+
+  const handler: RequestHandler = async (_req, res) => {
+    res.setHeader("Content-Type", registry.contentType);
+    res.send(await registry.metrics());
+  };
+
+  return { registry, middleware, handler };
+}

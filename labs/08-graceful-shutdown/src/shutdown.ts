@@ -22,7 +22,8 @@ export async function drain(deps: ShutdownDeps): Promise<void> {
   //          so the load balancer's health check notices before the listener closes.
   // TODO(2): stop accepting new connections: deps.server.close(callback).
   // TODO(3): wait until the requests already in flight have finished (close's callback fires
-  //          once the last connection has ended).
+  //          once the last connection has ended). Wrap it in a Promise now, but await it only
+  //          after TODO(4): the keep-alive work must happen while those requests are running.
   // TODO(4): keep-alive sockets: close the idle ones now (server.closeIdleConnections()), and make
   //          every response still in flight (deps.lifecycle.inFlight) say "Connection: close".
   // TODO(5): close the BullMQ worker (it finishes its current job), the queue, Redis and MongoDB.

@@ -1,0 +1,51 @@
+// @ts-check
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "astro/config";
+import starlight from "@astrojs/starlight";
+import mdx from "@astrojs/mdx";
+import { lessons } from "./src/lessons.ts";
+import { listLabs } from "../kit/labs.ts";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const lessonsDir = new URL("./src/content/docs/lessons/", import.meta.url);
+
+// Lessons appear in course order. A lesson file not written yet is left out of the
+// sidebar instead of failing the build; the site tests check that all twelve exist.
+const lessonItems = lessons
+  .filter(({ slug }) => existsSync(new URL(`${slug}.mdx`, lessonsDir)) || existsSync(new URL(`${slug}.md`, lessonsDir)))
+  .map(({ slug }) => ({ slug: `lessons/${slug}` }));
+
+// Labs come from labs/*/lab.json through the kit: the manifest is the single source.
+const labItems = (await listLabs(repoRoot)).map((lab) => ({
+  label: `${lab.id.slice(0, 2)} · ${lab.manifest.title}`,
+  link: `/labs/${lab.id}/`,
+}));
+
+export default defineConfig({
+  trailingSlash: "always",
+  // The repository root hoists express's cookie@0.7 (CommonJS) while Astro needs cookie@2 (ESM).
+  // Bundling it into the prerender chunk resolves it from Astro's own folder instead.
+  vite: { environments: { prerender: { resolve: { noExternal: ["cookie"] } } } },
+  integrations: [
+    starlight({
+      title: "Scalable APIs Workbook",
+      description:
+        "A self-paced course on building APIs whose throughput and latency degrade gracefully: lessons, hands-on labs and spaced-repetition flashcards.",
+      lastUpdated: false,
+      pagination: true,
+      components: {
+        Search: "./src/components/Search.astro",
+        TwoColumnContent: "./src/components/TwoColumnContent.astro",
+      },
+      customCss: ["./src/styles/workbook.css", "./src/styles/flashcards.css"],
+      sidebar: [
+        { label: "Start here", link: "/" },
+        { label: "Lessons", items: lessonItems },
+        { label: "Labs", items: [{ label: "All labs", link: "/labs/" }, ...labItems] },
+        { label: "Flashcards", link: "/flashcards/" },
+      ],
+    }),
+    mdx(),
+  ],
+});

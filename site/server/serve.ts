@@ -1,0 +1,54 @@
+import { createReadStream } from "node:fs";
+import { createServer, type Server } from "node:http";
+import path from "node:path";
+import sirv from "sirv";
+import { handleApi } from "./progress-api.ts";
+
+export interface SiteServerOptions {
+  /** The built site (site/dist). */
+  distDir: string;
+  /** Repository root whose labs/ the progress endpoint lists. */
+  labsRoot: string;
+  /** Root whose .workbook/progress.json holds the learner's progress (the repository root in `npm start`). */
+  progressRoot: string;
+}
+
+/**
+ * Static files from dist/ plus GET /api/progress. Pages get the `workbook-progress` cookie so
+ * their script knows the endpoint exists; on a static host there is no cookie and no request.
+ */
+export function createSiteServer({ distDir, labsRoot, progressRoot }: SiteServerOptions): Server {
+  const files = sirv(distDir, {
+    dev: true, // re-read files on each request: a rebuild shows without a restart
+    etag: true,
+    setHeaders(res, pathname) {
+      if (pathname.endsWith(".html") || pathname.endsWith("/")) {
+        res.setHeader("set-cookie", "workbook-progress=1; Path=/; SameSite=Strict");
+      }
+    },
+  });
+  return createServer((req, res) => {
+    if (req.url?.startsWith("/api/")) {
+      void handleApi(req, res, labsRoot, progressRoot);
+      return;
+    }
+    files(req, res, () => {
+      res.writeHead(404, { "content-type": "text/html; charset=utf-8" });
+      createReadStream(path.join(distDir, "404.html"))
+        .on("error", () => res.end("Not found"))
+        .pipe(res);
+    });
+  });
+}
+
+/** Listen and resolve with the port actually bound (pass 0 for any free port). */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Loader } from "astro/loaders";
+import { listLabs } from "../../../kit/labs.ts";
+import type { SourceFile } from "./schema.ts";
+import { todoLines, todoSteps } from "./todos.ts";
+
+const languages: Record<string, string> = { ".ts": "ts", ".js": "js", ".json": "json", ".md": "md", ".yaml": "yaml", ".yml": "yaml" };
+
+async function readSources(base: string, files: string[]): Promise<SourceFile[]> {
+  const found: SourceFile[] = [];
+  for (const file of files) {
+    const code = await readFile(path.join(base, file), "utf8").catch(() => undefined);
+    if (code !== undefined) found.push({ path: file, lang: languages[path.extname(file)] ?? "text", code, todos: todoSteps(code), todoLines: todoLines(code) });
+  }
+  return found;
+}
+
+/** The README's own `# Lab NN: Title` becomes the page title, so the body starts after it. */
+const withoutTitle = (markdown: string) => markdown.replace(/^\s*# [^\n]*\n/, "");
+
+/**
+ * One entry per lab, read only through kit/labs.ts `listLabs()` (the manifest schema lives
+ * in the kit). The README is rendered with the site's Markdown pipeline.
+ */
+export function labsLoader(): Loader {
+  return {
+    name: "workbook-labs",
+    async load({ store, renderMarkdown, generateDigest, logger }) {
+      store.clear();
+      const labs = await listLabs();
+      for (const lab of labs) {
+        const readme = await readFile(path.join(lab.dir, "README.md"), "utf8").catch(() => {
+          throw new Error(`labs/${lab.id} has no README.md; every lab needs its instructions.`);
+        });
+        const hintsHtml: string[] = [];
+        for (const hint of lab.manifest.hints) hintsHtml.push((await renderMarkdown(hint)).html);
+        const data = {
+          manifest: lab.manifest,
+          hintsHtml,
+          starter: await readSources(lab.dir, lab.manifest.files),
+          solution: await readSources(lab.solutionDir, lab.manifest.files),
+        };
+        store.set({ id: lab.id, data, body: readme, digest: generateDigest({ data, readme }), rendered: await renderMarkdown(withoutTitle(readme)) });
+      }
+      logger.info(`${labs.length} labs`);
+    },
+  };
+}

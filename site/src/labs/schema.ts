@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { labManifestSchema } from "../../../kit/manifest/schema.ts";
+
+const sourceFileSchema = z.object({
+  path: z.string().describe("Path relative to the lab folder, as listed in lab.json `files`."),
+  lang: z.string().describe("Shiki language id for highlighting."),
+  code: z.string().describe("The file's text."),
+  todos: z.array(z.number().int()).describe("Step numbers of the file's TODO(n) markers, in order."),
+  todoLines: z.array(z.number().int()).describe("1-based lines holding a TODO marker, highlighted on the files page."),
+});
+
+/**
+ * A lab as the site sees it: the kit's manifest (validated by the kit's own schema, so the
+ * site and the CLI agree) plus the file contents the page shows.
+ */
+export const labSchema = z.object({
+  manifest: labManifestSchema.describe("labs/<id>/lab.json, exactly as the kit validated it."),
+  hintsHtml: z.array(z.string()).describe("Each hint rendered from Markdown to HTML, in order."),
+  starter: z.array(sourceFileSchema).describe("The files the learner edits, as shipped in labs/<id>/."),
+  solution: z.array(sourceFileSchema).describe("The same files from solutions/<id>/; missing ones are left out."),
+});
+
+export type LabEntry = z.infer<typeof labSchema>;
+export type SourceFile = z.infer<typeof sourceFileSchema>;

@@ -1,0 +1,26 @@
+/**
+ * The twelve lessons of the course, in reading order (fixed by .dev/CONTRACTS.md).
+ * The sidebar, the flashcard schema and the lesson filter all read this one list.
+ */
+export const lessons = [
+  { slug: "what-scalable-means", title: "What “scalable” means" },
+  { slug: "statelessness", title: "Statelessness" },
+  { slug: "caching-layers", title: "Caching layers" },
+  { slug: "cache-aside", title: "Cache-aside and invalidation" },
+  { slug: "queues", title: "Queues and background jobs" },
+  { slug: "read-replicas", title: "Read replicas, replication lag and sharding" },
+  { slug: "pagination", title: "Pagination and filtering at scale" },
+  { slug: "connection-pooling", title: "Connection pooling" },
+  { slug: "observability", title: "Observability" },
+  { slug: "graceful-shutdown", title: "Graceful shutdown" },
+  { slug: "scaling-patterns", title: "Scaling patterns" },
+  { slug: "interview-prep", title: "Interview preparation" },
+] as const;
+
+export type LessonSlug = (typeof lessons)[number]["slug"];
+
+export const lessonSlugs = lessons.map((lesson) => lesson.slug) as [LessonSlug, ...LessonSlug[]];
+
+export const lessonTitle = (slug: string): string => lessons.find((lesson) => lesson.slug === slug)?.title ?? slug;
+
+export const lessonHref = (slug: string): string => `/lessons/${slug}/`;

@@ -1,0 +1,58 @@
+/// <reference lib="dom" /> // page.evaluate callbacks run in the browser
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "playwright-core";
+import { newContext, openSite, type SiteUnderTest } from "./helpers/browser.ts";
+import { listPages } from "./helpers/pages.ts";
+
+let site: SiteUnderTest;
+let pages: string[] = [];
+
+before(async () => {
+  site = await openSite();
+  pages = await listPages();
+});
+after(async () => {
+  await site?.close();
+});
+
+/** Serious and critical axe violations, one line each, so a failure says what and where. */
+async function seriousViolations(page: Page, label: string): Promise<string[]> {
+  // Legacy mode runs axe inside the page itself; the default mode opens an extra blank page per
+  // run to merge frame results, which doubled the suite's time and this site has no iframes.
+  const { violations } = await new AxeBuilder({ page }).setLegacyMode(true).analyze();
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${label}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Interactive states whose markup only exists after a click: check those too. */
+async function openInteractiveParts(page: Page, path: string) {
+  if (path === "/flashcards/") {
+    await page.locator("article[data-card]:visible").waitFor();
+    await page.locator("[data-reveal]").click();
+  }
+  if (await page.locator("[data-next-hint]").count()) await page.locator("[data-next-hint]").click();
+  if (await page.locator(".lab-solution summary").count()) await page.locator(".lab-solution summary").click();
+}
+
+// Light and dark run side by side in two browser contexts: the audit is CPU-bound and this
+// halves its wall time on a 2-core machine.
+describe("axe, every page", { concurrency: 2 }, () => {
+for (const theme of ["light", "dark"] as const) {
+  test(`no serious or critical axe violations on any page in ${theme} mode`, async () => {
+    const context = await newContext(site, { theme });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    for (const path of pages) {
+      await page.goto(`${site.baseUrl}${path}`);
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme, `${path} is in ${theme} mode`);
+      await openInteractiveParts(page, path);
+      problems.push(...(await seriousViolations(page, `${path} [${theme}]`)));
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+});

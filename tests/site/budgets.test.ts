@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { before, test } from "node:test";
+import { ensureBuilt } from "./helpers/build.ts";
+import { gzipSize, pageJs } from "./helpers/assets.ts";
+import { htmlFile, listPages } from "./helpers/pages.ts";
+
+/** Budgets from issue 6, gzipped bytes, measured from dist/. */
+const kB = 1000;
+const budgets = { lessonJs: 30 * kB, flashcardsJs: 60 * kB, html: 15 * kB };
+
+type Kind = "lesson" | "lab" | "flashcards" | "other";
+const kindOf = (page: string): Kind =>
+  page.startsWith("/lessons/") ? "lesson" : /^\/labs\/\d\d-/.test(page) ? "lab" : page === "/flashcards/" ? "flashcards" : "other";
+
+interface Measured {
+  page: string;
+  kind: Kind;
+  html: number;
+  js: number;
+}
+let measured: Measured[] = [];
+
+before(async () => {
+  await ensureBuilt();
+  measured = await Promise.all(
+    (await listPages()).map(async (page) => {
+      const html = await readFile(htmlFile(page), "utf8");
+      return { page, kind: kindOf(page), html: gzipSize(html), js: (await pageJs(html)).bytes };
+    }),
+  );
+  const kb = (n: number) => `${(n / kB).toFixed(1)} kB`;
+  const summary = (["lesson", "lab", "flashcards", "other"] as const).map((kind) => {
+    const pages = measured.filter((m) => m.kind === kind);
+    const max = (key: "html" | "js") => Math.max(0, ...pages.map((m) => m[key]));
+    return `# ${kind.padEnd(10)} pages=${String(pages.length).padStart(2)}  max JS ${kb(max("js")).padStart(8)}  max HTML ${kb(max("html")).padStart(8)}`;
+  });
+  console.log(`# budgets (gzip) measured from site/dist:\n${summary.join("\n")}`);
+});
+
+test("JS on every lesson page stays within 30 kB gzip", () => {
+  const lessons = measured.filter((m) => m.kind === "lesson");
+  assert.ok(lessons.length > 0, "no lesson pages were built");
+  for (const m of lessons) assert.ok(m.js <= budgets.lessonJs, `${m.page}: ${m.js} B of JS > ${budgets.lessonJs} B`);
+});
+
+test("JS on the flashcards page stays within 60 kB gzip", () => {
+  const page = measured.find((m) => m.kind === "flashcards");
+  assert.ok(page, "the flashcards page was not built");
+  assert.ok(page.js <= budgets.flashcardsJs, `${page.js} B of JS > ${budgets.flashcardsJs} B`);
+});
+
+test("HTML of every page stays within 15 kB gzip", () => {
+  for (const m of measured) assert.ok(m.html <= budgets.html, `${m.page}: ${m.html} B of HTML > ${budgets.html} B`);
+});

@@ -1,0 +1,165 @@
+/// <reference lib="dom" /> // page.evaluate callbacks run in the browser
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import type { Page } from "playwright-core";
+import { newContext, openSite, watchErrors, type SiteUnderTest } from "./helpers/browser.ts";
+
+const storageKey = "workbook:flashcards:v1";
+let site: SiteUnderTest;
+
+before(async () => {
+  site = await openSite();
+});
+after(async () => {
+  await site?.close();
+});
+
+const currentCard = (page: Page) => page.locator("article[data-card]:visible").getAttribute("data-card");
+/** The deck the page loaded (from /flashcards/deck.js), as [id, lesson] pairs. */
+const deck = (page: Page) => page.evaluate(() => (globalThis as unknown as { workbookDeck: { id: string; lesson: string }[] }).workbookDeck.map((c) => [c.id, c.lesson] as const));
+const counts = async (page: Page) => ({
+  new: Number(await page.locator("[data-count-new]").textContent()),
+  learning: Number(await page.locator("[data-count-learning]").textContent()),
+  review: Number(await page.locator("[data-count-review]").textContent()),
+});
+const saved = (page: Page) => page.evaluate((key) => localStorage.getItem(key), storageKey);
+const savedProgress = async (page: Page) => JSON.parse((await saved(page)) ?? "null") as { cards: Record<string, unknown>; log: { cardId: string; rating: number }[] } | null;
+
+test("review by keyboard: reveal, grade with intervals, survive a reload, undo", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const deckSize = (await deck(page)).length;
+  assert.ok(deckSize >= 2, "the deck needs at least two cards for this test");
+  assert.deepEqual(await counts(page), { new: deckSize, learning: 0, review: 0 });
+
+  const first = await currentCard(page);
+  assert.ok(first);
+  assert.equal(await page.locator(`article[data-card="${first}"] [data-answer]`).isVisible(), false, "answer hidden before reveal");
+  assert.equal(await page.locator("[data-grades]").isVisible(), false, "grade buttons hidden before reveal");
+
+  await page.keyboard.press("Space");
+  assert.equal(await page.locator(`article[data-card="${first}"] [data-answer]`).isVisible(), true, "Space reveals the answer");
+  const intervals = await page.locator("[data-grade] [data-interval]").allTextContents();
+  assert.equal(intervals.length, 4);
+  for (const interval of intervals) assert.match(interval, /^\d+(\.\d+)?(m|h|d|mo|y)$/, `each grade shows its next interval, got "${interval}"`);
+  assert.notEqual(intervals[0], intervals[3], "Again and Easy schedule differently");
+
+  await page.keyboard.press("3"); // Good
+  const second = await currentCard(page);
+  assert.ok(second && second !== first, "grading moves on to the next card");
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 }, "a card graded Good is learning, not due yet");
+  const afterGrade = await savedProgress(page);
+  assert.deepEqual(Object.keys(afterGrade?.cards ?? {}), [first]);
+  assert.deepEqual(afterGrade?.log.map((l) => [l.cardId, l.rating]), [[first, 3]]);
+
+  await page.reload();
+  await page.locator("article[data-card]:visible").waitFor();
+  assert.equal(await currentCard(page), second, "after a reload the graded card is not shown again yet");
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+
+  await page.keyboard.press("Enter"); // Enter reveals too
+  await page.keyboard.press("1"); // Again
+  assert.equal((await savedProgress(page))?.log.length, 2);
+  assert.equal((await counts(page)).learning, 0);
+
+  await page.keyboard.press("u"); // undo the Again
+  assert.equal(await currentCard(page), second, "undo shows the card graded last");
+  const afterUndo = await savedProgress(page);
+  assert.deepEqual(afterUndo?.log.map((l) => l.cardId), [first], "undo removes only the last review");
+  assert.equal(afterUndo?.cards[second!], undefined, "a card undone back to never-reviewed is new again");
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("filter by lesson, also from ?lesson=", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const cards = await deck(page);
+  const lesson = cards.at(-1)![1];
+  const inLesson = cards.filter(([, l]) => l === lesson).length;
+
+  await page.goto(`${site.baseUrl}/flashcards/?lesson=${lesson}`);
+  await page.locator("article[data-card]:visible").waitFor();
+  assert.equal(await page.locator("[data-lesson-filter]").inputValue(), lesson);
+  assert.equal(await page.locator("article[data-card]:visible").getAttribute("data-lesson"), lesson);
+  assert.deepEqual(await counts(page), { new: inLesson, learning: 0, review: 0 });
+
+  await page.selectOption("[data-lesson-filter]", "");
+  assert.equal(new URL(page.url()).searchParams.get("lesson"), null, "clearing the filter updates the address");
+  assert.equal((await counts(page)).new, cards.length);
+  await context.close();
+});
+
+test("export then import restores progress; bad files change nothing", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  await page.keyboard.press("Space");
+  await page.keyboard.press("4");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-export]")]);
+  const exported = path.join(os.tmpdir(), `wb-export-${process.pid}.json`);
+  await download.saveAs(exported);
+  const file = JSON.parse(await readFile(exported, "utf8"));
+  assert.equal(file.format, "scalable-apis-workbook/flashcards");
+  assert.equal(file.progress.log.length, 1);
+  const exportedState = await saved(page);
+
+  // More reviews after the export; importing must bring back exactly the exported state.
+  await page.focus("[data-reveal]"); // the Export button kept focus, and Space would press it again
+  await page.keyboard.press("Space");
+  await page.keyboard.press("3");
+  assert.equal((await savedProgress(page))?.log.length, 2);
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.setInputFiles("[data-import]", exported);
+  await page.locator("[data-message]", { hasText: "Imported" }).waitFor();
+  assert.deepEqual(JSON.parse((await saved(page))!), JSON.parse(exportedState!));
+
+  const before = await saved(page);
+  const badFiles = [
+    { name: "broken.json", text: "{ this is not json", message: /not JSON/ },
+    { name: "foreign.json", text: JSON.stringify({ name: "some other app", cards: [] }), message: /not a flashcards export/ },
+    { name: "damaged.json", text: JSON.stringify({ ...file, progress: { ...file.progress, log: [{ cardId: "x", rating: 9 }] } }), message: /damaged/ },
+  ];
+  for (const bad of badFiles) {
+    await page.setInputFiles("[data-import]", { name: bad.name, mimeType: "application/json", buffer: Buffer.from(bad.text) });
+    const message = page.locator('[data-message][data-error="true"]');
+    await message.waitFor();
+    assert.match((await message.textContent()) ?? "", bad.message);
+    assert.match((await message.textContent()) ?? "", /unchanged/);
+    assert.equal(await saved(page), before, `${bad.name} left the saved progress untouched`);
+  }
+  await writeFile(exported, "").catch(() => {});
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("works with the network off once loaded", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.goto(`${site.baseUrl}/flashcards/`, { waitUntil: "networkidle" });
+  await page.locator("article[data-card]:visible").waitFor();
+  const requests: string[] = [];
+  page.on("request", (request) => {
+    if (!request.url().endsWith("/favicon.svg")) requests.push(request.url()); // the browser's own lazy favicon fetch
+  });
+  await context.setOffline(true);
+  const lesson = await page.locator("[data-lesson-filter] option").nth(1).getAttribute("value");
+  await page.selectOption("[data-lesson-filter]", lesson!);
+  await page.keyboard.press("Space");
+  await page.keyboard.press("3");
+  assert.equal((await savedProgress(page))?.log.length, 1);
+  assert.deepEqual(requests, [], "reviewing makes no network requests");
+  await context.close();
+});

@@ -11,6 +11,12 @@ export const yellow = paint("yellow");
 export const dim = paint("dim");
 export const bold = paint("bold");
 
+// `npm run lab -- list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 export const say = (line = "") => process.stdout.write(`${line}\n`);
 export const warn = (line: string) => process.stderr.write(`${styleText("yellow", "warning:", { stream: process.stderr })} ${line}\n`);
 

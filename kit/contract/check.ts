@@ -16,21 +16,23 @@ import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolder
 export async function checkContract(only: Lab[] | undefined, root = repoRoot): Promise<number> {
   const scanned = await scanLabs(root);
   const labs = only ?? scanned.labs;
-  let breaches = 0;
+  // A lab with a broken manifest counts as a failed lab; a stray solutions/ folder is a breach of its own.
+  let failedLabs = 0;
+  let otherBreaches = 0;
   if (!only) {
     for (const problem of scanned.problems) {
-      breaches++;
+      failedLabs++;
       say(red(bold("✗ manifest")));
       say(`  ${problem.message}`);
     }
     const stray = await strayLabFolders(scanned.labs, solutionsDir(root));
     if (stray.length > 0) {
-      breaches++;
+      otherBreaches++;
       say(red(`✗ solutions/ has folders with no lab: ${stray.join(", ")}`));
     }
     if (labs.length === 0) {
       say(red("✗ no labs found under labs/"));
-      return breaches + 1;
+      return failedLabs + otherBreaches + 1;
     }
   }
   const pool = new ServicePool();
@@ -40,7 +42,7 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
     for (const lab of labs) {
       const findings = await checkLab(lab, pool, scratch.dir);
       const failed = findings.some(([, f]) => !f.ok);
-      if (failed) breaches++;
+      if (failed) failedLabs++;
       say(`${failed ? red("✗") : green("✓")} ${bold(lab.id)}`);
       for (const line of table(findings.map(([what, f]) => [`  ${what}`, f.ok ? green("ok") : red("BREACH"), dim(f.detail)]))) say(line);
       say();
@@ -52,8 +54,9 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
     for (const b of backends) say(dim(`Used ${b}`));
   }
   say(dim(`Checked ${labs.length} lab(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`));
-  say(`check: ${labs.length - Math.min(breaches, labs.length)} passed, ${Math.min(breaches, labs.length)} failed`);
-  return breaches;
+  const checked = labs.length + (only ? 0 : scanned.problems.length);
+  say(`check: ${checked - failedLabs} passed, ${failedLabs} failed`);
+  return failedLabs + otherBreaches;
 }
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<[string, Finding][]> {

@@ -1,0 +1,29 @@
+// `npm test`: run every part of the project's checks, even when an early one fails, then say
+// which parts failed. A failing site test must not hide the state of the lab contract.
+import { spawn } from "node:child_process";
+
+// Arguments override the list (the project's own test of this script uses that).
+const parts = process.argv.length > 2 ? process.argv.slice(2) : ["typecheck", "test:kit", "test:project", "test:site", "lab -- check"];
+
+function runScript(part: string): Promise<{ code: number; seconds: number }> {
+  const started = performance.now();
+  const [script, ...rest] = part.split(" ");
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "--silent", script!, ...rest], { stdio: "inherit" });
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), seconds: (performance.now() - started) / 1000 }));
+    child.on("error", () => resolve({ code: 1, seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+const results: { part: string; code: number; seconds: number }[] = [];
+for (const part of parts) {
+  console.log(`\n==> npm run ${part}`);
+  results.push({ part, ...(await runScript(part)) });
+}
+
+console.log("\nnpm test, by part:");
+for (const r of results) console.log(`  ${r.code === 0 ? "ok    " : "FAILED"}  npm run ${r.part}  (${r.seconds.toFixed(1)} s)`);
+const failed = results.filter((r) => r.code !== 0);
+if (failed.length > 0) console.log(`Failed: ${failed.map((r) => `npm run ${r.part}`).join(", ")}. Each part's own output above says why.`);
+console.log(`parts: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exitCode = failed.length === 0 ? 0 : 1;

@@ -61,7 +61,7 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<[string, Finding][]> {
   const findings: [string, Finding][] = [
-    ["manifest", { ok: true, detail: `${lab.manifest.hints.length} hints, services: ${lab.manifest.services.join(", ") || "none"}` }],
+    ["manifest", { ok: true, detail: `${lab.manifest.steps ? `${lab.manifest.steps.length} steps` : `${lab.manifest.hints?.length ?? 0} hints`}, services: ${lab.manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],
     ["TODO markers", await checkTodos(lab)],
     ["solution files", await checkSolutionFiles(lab)],

@@ -5,6 +5,27 @@ export const serviceSchema = z
   .enum(["redis", "mongo", "mongo-replset"])
   .describe("A backing service the kit resolves before the lab's tests run.");
 
+const testFileSchema = z
+  .string()
+  .regex(/^test\/(?!.*\.\.)[\w./-]+\.test\.ts$/, "must be a test file of the lab, such as test/step1-sessions.test.ts")
+  .describe("A test file, relative to the lab folder.");
+
+/** One numbered step of a lab: what it is about, the tests that check it, and its hint ladder. */
+export const stepSchema = z
+  .object({
+    title: z.string().trim().min(3, "must say what the step is about").describe("Short title of the step, as in the README's \"Your task\"."),
+    tests: z
+      .array(testFileSchema)
+      .min(1, "must name at least one test file that checks this step")
+      .describe("The test files that check this step. The step passes when every test in them passes."),
+    hints: z
+      .array(z.string().trim().min(1, "must not be empty").describe("One rung, in Markdown."))
+      .min(2, "must have at least two rungs (gentle, then explicit)")
+      .max(4, "must have at most four rungs")
+      .describe("The hint ladder of this step, gentle to explicit: the concept, the approach and API, then near-code. Only the last rung may quote the solution."),
+  })
+  .strict();
+
 /**
  * The manifest of one lab, `labs/NN-slug/lab.json`: the single source of truth for the
  * lab's title, lesson, services, hints and the files the learner edits. The CLI, the
@@ -36,7 +57,13 @@ export const labManifestSchema = z
     hints: z
       .array(z.string().trim().min(1, "must not be empty"))
       .min(3, "must have at least three hints")
-      .describe("Hints revealed one at a time by `lab hint`, from gentle to explicit."),
+      .optional()
+      .describe("LEGACY (being replaced by `steps`): one flat list of hints, revealed in order. Give either `hints` or `steps`, never both."),
+    steps: z
+      .array(stepSchema)
+      .min(1, "must have at least one step")
+      .optional()
+      .describe("The lab's numbered steps, in order: steps[i] is step i+1, its TODO(i+1) markers and step i+1 of the README."),
     estimatedMinutes: z.number().int().min(5).max(240).describe("Rough time a learner needs, in minutes."),
   })
   .strict()
@@ -51,9 +78,24 @@ export const labManifestSchema = z
     if (new Set(manifest.files).size !== manifest.files.length) {
       ctx.addIssue({ code: "custom", path: ["files"], message: "must not list a file twice" });
     }
+    if (manifest.hints && manifest.steps) {
+      ctx.addIssue({ code: "custom", path: ["hints"], message: "must not be given together with \"steps\": move each hint into the ladder of its step and delete \"hints\"" });
+    } else if (!manifest.hints && !manifest.steps) {
+      ctx.addIssue({ code: "custom", path: ["steps"], message: "is missing: list the lab's steps, each with its test files and hint ladder" });
+    }
+    const owner = new Map<string, number>();
+    manifest.steps?.forEach((step, index) => {
+      step.tests.forEach((file, fileIndex) => {
+        const first = owner.get(file);
+        if (first !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["steps", index, "tests", fileIndex], message: `"${file}" already belongs to step ${first + 1}; every test file belongs to exactly one step` });
+        } else owner.set(file, index);
+      });
+    });
   });
 
 export type LabManifest = z.infer<typeof labManifestSchema>;
+export type LabStep = z.infer<typeof stepSchema>;
 export type ServiceName = z.infer<typeof serviceSchema>;
 
 /** A manifest problem, worded for the person who has to fix it. */
@@ -88,4 +130,30 @@ export function parseManifest(lab: string, text: string): LabManifest {
     throw new ManifestError(lab, [`field "id": must be "${lab}", the name of its folder (got "${result.data.id}")`]);
   }
   return result.data;
+}
+
+/**
+ * The steps of a lab, whichever shape its manifest has. A legacy manifest (`hints`) is one step whose
+ * ladder is every hint and whose tests are every test file of the lab (`testFiles`, relative to the lab
+ * folder). Every consumer (CLI, site, contract) reads steps through this, so both shapes work alike.
+ */
+export function labSteps(manifest: LabManifest, testFiles: readonly string[]): LabStep[] {
+  if (manifest.steps) return manifest.steps;
+  return [{ title: manifest.title, tests: [...testFiles].sort(), hints: manifest.hints ?? [] }];
+}
+
+/**
+ * What is wrong between a manifest's steps and the test files on disk: a step naming a file that does not
+ * exist, or a test file no step claims. Empty for a legacy manifest, whose one step takes every file.
+ */
+export function stepProblems(manifest: LabManifest, testFiles: readonly string[]): string[] {
+  if (!manifest.steps) return [];
+  const onDisk = new Set(testFiles);
+  const claimed = new Set(manifest.steps.flatMap((step) => step.tests));
+  const problems: string[] = [];
+  manifest.steps.forEach((step, index) => {
+    for (const file of step.tests) if (!onDisk.has(file)) problems.push(`field "steps.${index}.tests": "${file}" does not exist in the lab's test/ folder`);
+  });
+  for (const file of testFiles) if (!claimed.has(file)) problems.push(`field "steps": no step lists "${file}"; every test file belongs to exactly one step`);
+  return problems;
 }

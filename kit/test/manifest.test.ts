@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ManifestError, parseManifest } from "../manifest/schema.ts";
+import { labManifestSchema, labSteps, ManifestError, parseManifest, stepProblems, stepSchema } from "../manifest/schema.ts";
 
 const valid = {
   id: "02-cache-aside",
@@ -56,5 +56,74 @@ describe("lab manifest schema", () => {
   test("rejects JSON that does not parse, and an id that differs from the folder", () => {
     assert.match(problemsOf("{ nope")[0] ?? "", /not valid JSON/);
     assert.match(problemsOf(valid, "03-queues")[0] ?? "", /field "id": must be "03-queues"/);
+  });
+
+  test("every field of the schema documents itself with .describe()", () => {
+    const undocumented: string[] = [];
+    const visit = (shape: Record<string, { description?: string }>, where: string) => {
+      for (const [key, field] of Object.entries(shape)) if (!field.description) undocumented.push(`${where}${key}`);
+    };
+    visit(labManifestSchema.shape, "");
+    visit(stepSchema.shape, "steps[].");
+    assert.deepEqual(undocumented, []);
+  });
+});
+
+const { hints: _legacy, ...withoutHints } = valid;
+const stepped = {
+  ...withoutHints,
+  steps: [
+    { title: "Cache reads in Redis", tests: ["test/step1-cache.test.ts"], hints: ["the concept", "the approach", "near-code"] },
+    { title: "Invalidate on write", tests: ["test/step2-invalidate.test.ts", "test/fuzz.test.ts"], hints: ["the concept", "near-code"] },
+  ],
+};
+
+describe("lab manifest steps (hint ladders)", () => {
+  test("accepts steps, each with its test files and a ladder of two to four rungs", () => {
+    assert.deepEqual(parseManifest("02-cache-aside", JSON.stringify(stepped)), stepped);
+  });
+
+  test("takes exactly one of the legacy hints and steps", () => {
+    assert.ok(problemsOf({ ...stepped, hints: valid.hints }).some((p) => /field "hints": must not be given together with "steps"/.test(p)));
+    assert.ok(problemsOf(withoutHints).some((p) => /field "steps": is missing/.test(p)));
+  });
+
+  test("names the step, the field and what is wrong", () => {
+    const step = stepped.steps[0]!;
+    const cases: [unknown[], RegExp][] = [
+      [[], /field "steps": must have at least one step/],
+      [[{ ...step, hints: ["only one"] }], /field "steps\.0\.hints": must have at least two rungs/],
+      [[{ ...step, hints: ["a", "b", "c", "d", "e"] }], /field "steps\.0\.hints": must have at most four rungs/],
+      [[{ ...step, hints: ["a", "  "] }], /field "steps\.0\.hints\.1": must not be empty/],
+      [[{ ...step, tests: [] }], /field "steps\.0\.tests": must name at least one test file/],
+      [[{ ...step, tests: ["src/app.ts"] }], /field "steps\.0\.tests\.0": must be a test file of the lab/],
+      [[{ ...step, tests: ["test/../../x.test.ts"] }], /field "steps\.0\.tests\.0": must be a test file of the lab/],
+      [[step, { ...step, title: "Again" }], /field "steps\.1\.tests\.0": "test\/step1-cache\.test\.ts" already belongs to step 1/],
+      [[{ ...step, title: "" }], /field "steps\.0\.title"/],
+      [[{ ...step, extra: 1 }], /extra/],
+    ];
+    for (const [steps, expected] of cases) {
+      const problems = problemsOf({ ...withoutHints, steps });
+      assert.ok(problems.some((p) => expected.test(p)), `expected a problem matching ${expected}; got ${JSON.stringify(problems)}`);
+    }
+  });
+
+  test("labSteps gives steps for either shape: a legacy manifest is one step with every hint and every test file", () => {
+    const files = ["test/b.test.ts", "test/a.test.ts"];
+    const legacy = parseManifest("02-cache-aside", JSON.stringify(valid));
+    assert.deepEqual(labSteps(legacy, files), [{ title: valid.title, tests: ["test/a.test.ts", "test/b.test.ts"], hints: ["one", "two", "three"] }]);
+    const manifest = parseManifest("02-cache-aside", JSON.stringify(stepped));
+    assert.deepEqual(labSteps(manifest, files), stepped.steps, "a stepped manifest keeps its own order and files");
+  });
+
+  test("stepProblems names test files no step claims and files a step names that do not exist", () => {
+    const manifest = parseManifest("02-cache-aside", JSON.stringify(stepped));
+    const onDisk = ["test/step1-cache.test.ts", "test/fuzz.test.ts", "test/extra.test.ts"];
+    assert.deepEqual(stepProblems(manifest, onDisk), [
+      'field "steps.1.tests": "test/step2-invalidate.test.ts" does not exist in the lab\'s test/ folder',
+      'field "steps": no step lists "test/extra.test.ts"; every test file belongs to exactly one step',
+    ]);
+    assert.deepEqual(stepProblems(manifest, ["test/step1-cache.test.ts", "test/step2-invalidate.test.ts", "test/fuzz.test.ts"]), []);
+    assert.deepEqual(stepProblems(parseManifest("02-cache-aside", JSON.stringify(valid)), onDisk), [], "a legacy manifest's one step takes every file");
   });
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Lab } from "../../labs.ts";
 import { recordRun, updateLabProgress } from "../../progress.ts";
 import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-tests.ts";
+import { stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
 import { bold, dim, green, red, say, warn, yellow } from "../output.ts";
 
@@ -29,7 +30,7 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunS
     }
   }
   const entry = await updateLabProgress(lab.id, (e) => recordRun(e, summary.passed, summary.failed), undefined, warn);
-  printSummary(lab, summary, entry.hintsShown);
+  printSummary(lab, summary, entry.hintsShown, (await stepsOfLab(lab)).flatMap((step) => step.hints).length);
   return summary;
 }
 
@@ -39,7 +40,7 @@ function printResult(result: TestResult): void {
   else say(`  ${yellow("-")} ${result.name} ${dim("(skipped)")}`);
 }
 
-function printSummary(lab: Lab, summary: RunSummary, hintsShown: number): void {
+function printSummary(lab: Lab, summary: RunSummary, hintsShown: number, hintCount: number): void {
   const total = summary.passed + summary.failed;
   const n = Number(lab.id.slice(0, 2));
   say();
@@ -59,11 +60,11 @@ function printSummary(lab: Lab, summary: RunSummary, hintsShown: number): void {
     if (first.file) say(dim(`  (${path.relative(process.cwd(), first.file)})`));
   }
   say();
-  const left = lab.manifest.hints.length - hintsShown;
+  const left = hintCount - hintsShown;
   say(
     left > 0
-      ? `Stuck? ${bold(`npm run lab -- hint ${n}`)} reveals the next hint (${hintsShown} of ${lab.manifest.hints.length} shown).`
-      : `All ${lab.manifest.hints.length} hints are shown: ${bold(`npm run lab -- hint ${n} --all`)} lists them again.`,
+      ? `Stuck? ${bold(`npm run lab -- hint ${n}`)} reveals the next hint (${hintsShown} of ${hintCount} shown).`
+      : `All ${hintCount} hints are shown: ${bold(`npm run lab -- hint ${n} --all`)} lists them again.`,
   );
   say(dim(`Full output: npm run lab -- test ${n} --verbose`));
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Loader } from "astro/loaders";
 import { listLabs } from "../../../kit/labs.ts";
+import { stepsOfLab } from "../../../kit/runner/steps.ts";
 import type { SourceFile } from "./schema.ts";
 import { todoLines, todoSteps } from "./todos.ts";
 
@@ -33,11 +34,15 @@ export function labsLoader(): Loader {
         const readme = await readFile(path.join(lab.dir, "README.md"), "utf8").catch(() => {
           throw new Error(`labs/${lab.id} has no README.md; every lab needs its instructions.`);
         });
-        const hintsHtml: string[] = [];
-        for (const hint of lab.manifest.hints) hintsHtml.push((await renderMarkdown(hint)).html);
+        const steps = [];
+        for (const step of await stepsOfLab(lab)) {
+          const rungsHtml: string[] = [];
+          for (const rung of step.hints) rungsHtml.push((await renderMarkdown(rung)).html);
+          steps.push({ title: step.title, rungsHtml });
+        }
         const data = {
           manifest: lab.manifest,
-          hintsHtml,
+          steps,
           starter: await readSources(lab.dir, lab.manifest.files),
           solution: await readSources(lab.solutionDir, lab.manifest.files),
         };

@@ -15,7 +15,14 @@ const sourceFileSchema = z.object({
  */
 export const labSchema = z.object({
   manifest: labManifestSchema.describe("labs/<id>/lab.json, exactly as the kit validated it."),
-  hintsHtml: z.array(z.string()).describe("Each hint rendered from Markdown to HTML, in order."),
+  steps: z
+    .array(
+      z.object({
+        title: z.string().describe("The step's title from lab.json."),
+        rungsHtml: z.array(z.string()).describe("The step's hint ladder, each rung rendered from Markdown to HTML, gentle to explicit."),
+      }),
+    )
+    .describe("The lab's steps in order (a legacy manifest's flat hints are one step), from the kit's labSteps()."),
   starter: z.array(sourceFileSchema).describe("The files the learner edits, as shipped in labs/<id>/."),
   solution: z.array(sourceFileSchema).describe("The same files from solutions/<id>/; missing ones are left out."),
 });

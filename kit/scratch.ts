@@ -21,7 +21,9 @@ export async function makeScratch(label: string, root = repoRoot): Promise<{ dir
 export async function copyLab(lab: Lab, dest: string, withSolution = false): Promise<string> {
   const target = path.join(dest, lab.id);
   await cp(lab.dir, target, { recursive: true, filter: (source) => !source.includes(`${path.sep}node_modules`) });
-  if (withSolution) await cp(lab.solutionDir, target, { recursive: true });
+  // solutions/<id>/wrong/ holds the stored wrong solutions (patches), not files of the solved lab.
+  const wrong = path.join(lab.solutionDir, "wrong");
+  if (withSolution) await cp(lab.solutionDir, target, { recursive: true, filter: (source) => source !== wrong });
   return target;
 }
 

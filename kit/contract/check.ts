@@ -6,6 +6,10 @@ import { copyLab, makeScratch } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
 import { bold, dim, green, red, say, table } from "../cli/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
+import { checkWrongSolutions } from "./wrong.ts";
+
+/** How many stored wrong solutions run side by side (each in its own scratch copy). */
+const wrongJobs = Math.max(1, Number(process.env.WORKBOOK_CHECK_JOBS) || 2);
 
 /**
  * The maintainer contract (modelled on rustlings' check): every manifest valid, every README
@@ -40,11 +44,14 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
   const started = performance.now();
   try {
     for (const lab of labs) {
-      const findings = await checkLab(lab, pool, scratch.dir);
+      const labStarted = performance.now();
+      const { findings, notes } = await checkLab(lab, pool, scratch.dir);
       const failed = findings.some(([, f]) => !f.ok);
       if (failed) failedLabs++;
       say(`${failed ? red("✗") : green("✓")} ${bold(lab.id)}`);
-      for (const line of table(findings.map(([what, f]) => [`  ${what}`, f.ok ? green("ok") : red("BREACH"), dim(f.detail)]))) say(line);
+      for (const line of table(findings.map(([what, f]) => [`  ${what}`, f.ok ? green(f.label ?? "ok") : red("BREACH"), dim(f.detail)]))) say(line);
+      for (const note of notes) say(`  ${note}`);
+      say(dim(`  checked in ${((performance.now() - labStarted) / 1000).toFixed(1)} s`));
       say();
     }
   } finally {
@@ -59,23 +66,45 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
   return failedLabs + otherBreaches;
 }
 
-async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<[string, Finding][]> {
-  const findings: [string, Finding][] = [
-    ["manifest", { ok: true, detail: `${lab.manifest.steps ? `${lab.manifest.steps.length} steps` : `${lab.manifest.hints?.length ?? 0} hints`}, services: ${lab.manifest.services.join(", ") || "none"}` }],
+interface LabCheck {
+  findings: [string, Finding & { label?: string }][];
+  notes: string[];
+}
+
+async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
+  const manifest = lab.manifest as unknown as { hints?: string[]; steps?: unknown[]; services: string[] };
+  const guidance = manifest.steps ? `${manifest.steps.length} steps` : `${manifest.hints?.length ?? 0} hints`;
+  const findings: LabCheck["findings"] = [
+    ["manifest", { ok: true, detail: `${guidance}, services: ${manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],
     ["TODO markers", await checkTodos(lab)],
     ["solution files", await checkSolutionFiles(lab)],
     ["bench scenario", await checkBench(lab)],
   ];
-  const starter = await runCopy(lab, pool, path.join(scratchDir, "starter"), false);
+  const notes: string[] = [];
+  const labScratch = path.join(scratchDir, lab.id);
+  const starter = await runCopy(lab, pool, path.join(labScratch, "starter"), false);
   findings.push(["starter fails", describeStarter(starter)]);
+  let solvedPasses = false;
   if (findings[3]![1].ok) {
-    const solved = await runCopy(lab, pool, path.join(scratchDir, "solved"), true);
-    findings.push(["solution passes", describeSolved(solved)]);
+    const solved = await runCopy(lab, pool, path.join(labScratch, "solved"), true);
+    const described = describeSolved(solved);
+    solvedPasses = described.ok;
+    findings.push(["solution passes", described]);
   } else {
     findings.push(["solution passes", { ok: false, detail: "not run: the solution files are incomplete" }]);
   }
-  return findings;
+  if (solvedPasses) {
+    const report = await checkWrongSolutions(lab, pool, labScratch, wrongJobs);
+    for (const o of report.outcomes) {
+      findings.push([`${o.name}`, { ok: o.rejected, label: "rejected", detail: `${o.detail} (${(o.ms / 1000).toFixed(1)} s)` }]);
+    }
+    const line = `wrong solutions: ${report.rejected} rejected of ${report.total}`;
+    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
+  } else {
+    notes.push(dim("wrong solutions: not run, the solution does not pass"));
+  }
+  return { findings, notes };
 }
 
 async function runCopy(lab: Lab, pool: ServicePool, dest: string, withSolution: boolean): Promise<RunSummary> {

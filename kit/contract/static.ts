@@ -46,7 +46,8 @@ async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
 export async function checkSolutionFiles(lab: Lab): Promise<Finding> {
   const present = await stat(lab.solutionDir).then((s) => s.isDirectory()).catch(() => false);
   if (!present) return { ok: false, detail: `solutions/${lab.id}/ is missing` };
-  const actual = new Set(await filesUnder(lab.solutionDir));
+  // wrong/ holds the stored wrong solutions (formats.md §2), checked on their own.
+  const actual = new Set((await filesUnder(lab.solutionDir)).filter((f) => !f.startsWith("wrong/")));
   const expected = new Set(lab.manifest.files);
   const missing = [...expected].filter((f) => !actual.has(f));
   const stray = [...actual].filter((f) => !expected.has(f));

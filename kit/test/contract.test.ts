@@ -1,35 +1,20 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
+import { parseWrongHeader } from "../contract/wrong.ts";
+import { fixtureWorkbook, labCli, labId, removeFixtures, solvedCalc, starterCalc, wrongPatch } from "./fixture-lab.ts";
 
-const cli = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const made: string[] = [];
-after(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+after(removeFixtures);
 
-/**
- * A workbook tree with lab 01 inside the repository's scratch area, so its tests can still resolve
- * node_modules and "#kit/..." imports while the CLI works on the copy (WORKBOOK_ROOT).
- */
-async function workbook(): Promise<string> {
-  const root = path.join(repo, ".workbook", "scratch", `kit-test-${process.pid}-${made.length}`);
-  made.push(root);
-  await cp(path.join(repo, "labs/01-statelessness"), path.join(root, "labs/01-statelessness"), { recursive: true });
-  await cp(path.join(repo, "solutions/01-statelessness"), path.join(root, "solutions/01-statelessness"), { recursive: true });
-  return root;
-}
-
-function lab(root: string, args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, WORKBOOK_ROOT: root, NO_COLOR: "1" }, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
+const lab = (root: string, file: string) => path.join(root, "labs", labId, file);
+const solution = (root: string, file: string) => path.join(root, "solutions", labId, file);
+const subtracts = () => wrongPatch({ wrong: "subtracts instead of adding", breaks: "sum returns the sum", caughtBy: "test/sum.test.ts" }, solvedCalc.replace("a + b", "a - b"));
 
 describe("the contract check", () => {
   test("passes on an honest lab: the starter fails, the solution passes", async () => {
-    const run = lab(await workbook(), ["check"]);
+    const run = labCli(await fixtureWorkbook(), ["check"]);
     assert.equal(run.code, 0, run.out + run.err);
     assert.match(run.out, /starter fails\s+ok/);
     assert.match(run.out, /solution passes\s+ok/);
@@ -37,29 +22,25 @@ describe("the contract check", () => {
   });
 
   test("fails when a solution file is removed", async () => {
-    const root = await workbook();
-    await rm(path.join(root, "solutions/01-statelessness/src/store.ts"));
-    const run = lab(root, ["check"]);
+    const root = await fixtureWorkbook();
+    await rm(solution(root, "src/calc.ts"));
+    const run = labCli(root, ["check"]);
     assert.equal(run.code, 1);
-    assert.match(run.out, /solution files\s+BREACH\s+missing: src\/store\.ts/);
+    assert.match(run.out, /solution files\s+BREACH\s+missing: src\/calc\.ts/);
   });
 
   test("fails when the starter already passes (the starter replaced by its solution)", async () => {
-    const root = await workbook();
-    await cp(path.join(root, "solutions/01-statelessness/src/store.ts"), path.join(root, "labs/01-statelessness/src/store.ts"));
-    const run = lab(root, ["check"]);
+    const root = await fixtureWorkbook({ starter: solvedCalc.replace("export function sum", "// TODO(1): done\nexport function sum") });
+    const run = labCli(root, ["check"]);
     assert.equal(run.code, 1);
     assert.match(run.out, /starter fails\s+BREACH\s+all \d+ tests pass on the starter/);
   });
 
   test("fails on a stray solution file, a missing README section or a starter without TODO markers", async () => {
-    const root = await workbook();
-    await writeFile(path.join(root, "solutions/01-statelessness/src/extra.ts"), "export {};\n");
-    const readme = path.join(root, "labs/01-statelessness/README.md");
-    await writeFile(readme, (await readFile(readme, "utf8")).replace("## Measure it", "## Measuring"));
-    const store = path.join(root, "labs/01-statelessness/src/store.ts");
-    await writeFile(store, (await readFile(store, "utf8")).replace(/TODO\((\d)\)/g, "NOTE($1)"));
-    const run = lab(root, ["check"]);
+    const root = await fixtureWorkbook({ starter: starterCalc.replace(/TODO\((\d)\)/g, "NOTE($1)") });
+    await writeFile(solution(root, "src/extra.ts"), "export {};\n");
+    await writeFile(lab(root, "README.md"), (await readFile(lab(root, "README.md"), "utf8")).replace("## Measure it", "## Measuring"));
+    const run = labCli(root, ["check"]);
     assert.equal(run.code, 1);
     assert.match(run.out, /solution files\s+BREACH\s+stray \(not in lab\.json files\): src\/extra\.ts/);
     assert.match(run.out, /README sections\s+BREACH\s+missing section\(s\): Measure it/);
@@ -67,26 +48,104 @@ describe("the contract check", () => {
   });
 });
 
+describe("stored wrong solutions", () => {
+  test("a wrong solution that its named test file rejects is ok, and does not count as a stray solution file", async () => {
+    const root = await fixtureWorkbook({ wrong: { "subtracts.patch": subtracts() } });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /wrong\/subtracts\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers/);
+    assert.match(run.out, /wrong solutions: 1 rejected of 1/);
+    assert.match(run.out, /solution files\s+ok/);
+  });
+
+  test("a wrong solution whose named test file passes is a breach, by name", async () => {
+    const root = await fixtureWorkbook({
+      wrong: {
+        "subtracts.patch": subtracts(),
+        // Caught by sum.test.ts, but the header names product.test.ts, which still passes.
+        "names-the-wrong-file.patch": wrongPatch({ wrong: "subtracts", breaks: "sum returns the sum", caughtBy: "test/product.test.ts" }, solvedCalc.replace("a + b", "a - b")),
+      },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /wrong\/names-the-wrong-file\.patch\s+BREACH\s+test\/product\.test\.ts passes \(1 test\): this wrong solution is not caught/);
+    assert.match(run.out, /wrong\/subtracts\.patch\s+rejected/);
+    assert.match(run.out, /wrong solutions: 1 rejected of 2/);
+    assert.match(run.out, /check: 0 passed, 1 failed/);
+  });
+
+  test("a header naming a test file that does not exist is a breach", async () => {
+    const root = await fixtureWorkbook({ wrong: { "missing-file.patch": wrongPatch({ wrong: "subtracts", breaks: "sum", caughtBy: "test/sums.test.ts" }, solvedCalc.replace("a + b", "a - b")) } });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /wrong\/missing-file\.patch\s+BREACH\s+caught-by names test\/sums\.test\.ts, which does not exist/);
+  });
+
+  test("a patch that does not apply over the solution is a breach", async () => {
+    const stale = wrongPatch({ wrong: "subtracts", breaks: "sum", caughtBy: "test/sum.test.ts" }, solvedCalc.replace("a + b", "a - b"), "src/calc.ts", solvedCalc.replace("left to right", "in order"));
+    const root = await fixtureWorkbook({ wrong: { "stale.patch": stale, "subtracts.patch": subtracts() } });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /wrong\/stale\.patch\s+BREACH\s+does not apply over the solution/);
+    // The scratch copy is restored between patches: the next one still applies and is rejected.
+    assert.match(run.out, /wrong\/subtracts\.patch\s+rejected/);
+  });
+
+  test("a missing header line and a patch touching a file the learner does not edit are breaches", async () => {
+    const root = await fixtureWorkbook({
+      wrong: {
+        "no-breaks-line.patch": wrongPatch({ wrong: "subtracts", caughtBy: "test/sum.test.ts" }, solvedCalc.replace("a + b", "a - b")),
+        "edits-a-test.patch": wrongPatch({ wrong: "weakens the test", breaks: "sum", caughtBy: "test/sum.test.ts" }, "export {};\n", "test/product.test.ts", "import assert from \"node:assert/strict\";\n"),
+      },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /wrong\/no-breaks-line\.patch\s+BREACH\s+header line 2 must be "# breaks: <one line>"/);
+    assert.match(run.out, /wrong\/edits-a-test\.patch\s+BREACH\s+touches test\/product\.test\.ts, which the learner does not edit/);
+  });
+
+  test("each patch runs over the solution, not over the previous patch", async () => {
+    // Both patches change the same line; the second applies only if the first was undone.
+    const root = await fixtureWorkbook({
+      wrong: {
+        "a-subtracts.patch": subtracts(),
+        "b-multiplies.patch": wrongPatch({ wrong: "multiplies", breaks: "sum returns the sum", caughtBy: "test/sum.test.ts" }, solvedCalc.replace("a + b", "a * b")),
+        "c-divides.patch": wrongPatch({ wrong: "divides", breaks: "sum returns the sum", caughtBy: "test/sum.test.ts" }, solvedCalc.replace("a + b", "a / b")),
+      },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /wrong solutions: 3 rejected of 3/);
+  });
+
+  test("the header parser names what is wrong", () => {
+    const ok = parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n");
+    assert.deepEqual(ok, { wrong: "a", breaks: "b", caughtBy: "test/x.test.ts" });
+    assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: src/x.ts\n--- a/src/x.ts\n") as string, /caught-by must name one test file/);
+    assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n# note: c\n--- a/src/x.ts\n") as string, /exactly three header lines/);
+    assert.match(parseWrongHeader("# wrong:\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n") as string, /header line 1 must be "# wrong: <one line>"/);
+  });
+});
+
 describe("reset", () => {
   test("puts the starter back from git, after saving the learner's file to .workbook/backups/", async () => {
-    const root = await workbook();
+    const root = await fixtureWorkbook();
     execFileSync("git", ["init", "-q"], { cwd: root });
     execFileSync("git", ["add", "."], { cwd: root });
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "starter"], { cwd: root });
-    const store = path.join(root, "labs/01-statelessness/src/store.ts");
-    const starter = await readFile(store, "utf8");
-    await writeFile(store, "// my work in progress\n");
+    const file = lab(root, "src/calc.ts");
+    await writeFile(file, "// my work in progress\n");
 
-    const refused = lab(root, ["reset", "1"]);
+    const refused = labCli(root, ["reset", "1"]);
     assert.equal(refused.code, 2, "without a terminal and without --yes, reset must refuse");
-    assert.equal(await readFile(store, "utf8"), "// my work in progress\n", "a refused reset changes nothing");
+    assert.equal(await readFile(file, "utf8"), "// my work in progress\n", "a refused reset changes nothing");
 
-    const run = lab(root, ["reset", "1", "--yes"]);
+    const run = labCli(root, ["reset", "1", "--yes"]);
     assert.equal(run.code, 0, run.err);
-    assert.equal(await readFile(store, "utf8"), starter);
-    const backups = path.join(root, ".workbook/backups/01-statelessness");
+    assert.equal(await readFile(file, "utf8"), starterCalc);
+    const backups = path.join(root, ".workbook/backups", labId);
     const [stamp] = await readdir(backups);
-    assert.equal(await readFile(path.join(backups, stamp!, "src/store.ts"), "utf8"), "// my work in progress\n");
-    await mkdir(path.dirname(store), { recursive: true });
+    assert.equal(await readFile(path.join(backups, stamp!, "src/calc.ts"), "utf8"), "// my work in progress\n");
+    await mkdir(path.dirname(file), { recursive: true });
   });
 });

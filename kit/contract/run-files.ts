@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RunSummary, TestResult } from "../runner/run-tests.ts";
+
+const reporterPath = fileURLToPath(new URL("../runner/reporter.ts", import.meta.url));
+
+export interface FileRunOptions {
+  /** The lab folder (a scratch copy) the files belong to; the tests run with it as their working directory. */
+  labDir: string;
+  /** Test files relative to labDir, e.g. ["test/sessions.test.ts"]. */
+  files: string[];
+  env: Record<string, string>;
+  /** Per-test timeout handed to node --test. */
+  testTimeoutMs?: number;
+  /** The whole run is killed after this long and counted as failed: a hung wrong solution must not hang check. */
+  runTimeoutMs?: number;
+}
+
+/**
+ * Run only some test files of a lab, with the kit's reporter, and collect one result per test with its file
+ * relative to the lab folder. The contract check uses it for stored wrong solutions (one named file each);
+ * the runner's runLabTests always runs the whole test/ folder.
+ */
+export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
+  const { NODE_TEST_CONTEXT: _inherited, ...inherited } = process.env;
+  const child = spawn(
+    process.execPath,
+    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...options.files],
+    { cwd: options.labDir, env: { ...inherited, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
+  let timedOut = false;
+  const runTimeoutMs = options.runTimeoutMs ?? 300_000;
+  // SIGTERM lets node --test end the file processes it started; SIGKILL if even that hangs.
+  const stopRun = () => {
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stopRun();
+  }, runTimeoutMs);
+  const atExit = () => child.kill("SIGKILL");
+  process.once("exit", atExit);
+
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      summary.output += `${line}\n`;
+      return;
+    }
+    if (event.kind === "output") {
+      summary.output += event.text ?? "";
+      return;
+    }
+    const status = event.kind as TestResult["status"];
+    const file = event.file ? relativeFile(options.labDir, event.file) : undefined;
+    summary.results.push({ name: event.name ?? "(unnamed test)", status, ...(file ? { file } : {}), ...(event.error ? { error: event.error } : {}), ...(event.ms !== undefined ? { ms: event.ms } : {}) });
+    if (status === "pass") summary.passed++;
+    else if (status === "fail") summary.failed++;
+    else summary.skipped++;
+  });
+  child.stderr.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      process.removeListener("exit", atExit);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      process.removeListener("exit", atExit);
+      summary.exitCode = code;
+      if (timedOut) {
+        summary.failed++;
+        summary.results.push({ name: "the test run itself", status: "fail", error: `did not finish within ${runTimeoutMs / 1000} s; killed it` });
+      } else if (code !== 0 && summary.failed === 0) {
+        // A run that crashed before reporting any test still failed.
+        summary.failed = 1;
+        summary.results.push({ name: "the test run itself", status: "fail", error: `node --test exited with code ${code} before reporting a failure. Output:\n${summary.output.slice(-2000)}` });
+      }
+      resolve(summary);
+    });
+  });
+}
+
+/** A reporter file path (absolute, or a file: URL) made relative to the lab folder with forward slashes. */
+export function relativeFile(labDir: string, file: string): string {
+  const absolute = file.startsWith("file:") ? fileURLToPath(file) : file;
+  return path.relative(labDir, absolute).split(path.sep).join("/");
+}
+
+/** Results grouped by test file (relative to the lab folder); results without a file are under "". */
+export function resultsByFile(labDir: string, results: readonly TestResult[]): Map<string, TestResult[]> {
+  const byFile = new Map<string, TestResult[]>();
+  for (const result of results) {
+    const key = result.file ? (path.isAbsolute(result.file) || result.file.startsWith("file:") ? relativeFile(labDir, result.file) : result.file) : "";
+    byFile.set(key, [...(byFile.get(key) ?? []), result]);
+  }
+  return byFile;
+}

@@ -1,0 +1,167 @@
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Lab } from "../labs.ts";
+import { copyLab } from "../scratch.ts";
+import type { ServicePool } from "../services/pool.ts";
+import { runTestFiles } from "./run-files.ts";
+
+const run = promisify(execFile);
+
+/** The folder of stored wrong solutions inside a lab's solution folder (formats.md §2). */
+export const wrongFolder = "wrong";
+
+export interface WrongHeader {
+  wrong: string;
+  breaks: string;
+  caughtBy: string;
+}
+
+export interface WrongOutcome {
+  /** e.g. "wrong/ttl-in-ms.patch" */
+  name: string;
+  rejected: boolean;
+  /** For a rejection, the first failing test; for a breach, what is wrong. */
+  detail: string;
+  ms: number;
+}
+
+export interface WrongReport {
+  total: number;
+  rejected: number;
+  outcomes: WrongOutcome[];
+  ms: number;
+}
+
+const headerLines: [keyof WrongHeader, RegExp][] = [
+  ["wrong", /^# wrong: (\S.*)$/],
+  ["breaks", /^# breaks: (\S.*)$/],
+  ["caughtBy", /^# caught-by: (\S.*)$/],
+];
+
+/** Parse the three header lines a stored wrong solution starts with; returns the header or what is wrong with it. */
+export function parseWrongHeader(text: string): WrongHeader | string {
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  const header: Partial<WrongHeader> = {};
+  for (const [i, [key, pattern]] of headerLines.entries()) {
+    const line = lines[i] ?? "";
+    const match = pattern.exec(line.trimEnd());
+    if (!match) {
+      const label = key === "caughtBy" ? "caught-by" : key;
+      return `header line ${i + 1} must be "# ${label}: <one line>" (got ${line ? JSON.stringify(line.slice(0, 60)) : "nothing"})`;
+    }
+    header[key] = match[1]!.trim();
+  }
+  const next = lines[3] ?? "";
+  if (!/^(--- |diff )/.test(next)) return `line 4 must start the diff ("--- a/..." or "diff --git ..."), after exactly three header lines (got ${JSON.stringify(next.slice(0, 60))})`;
+  if (!/^test\/[\w./-]+\.test\.ts$/.test(header.caughtBy!) || header.caughtBy!.includes("..")) {
+    return `caught-by must name one test file as test/<file>.test.ts (got "${header.caughtBy}")`;
+  }
+  return header as WrongHeader;
+}
+
+/** The stored wrong solutions of a lab, as paths relative to its solution folder ("wrong/x.patch"), sorted. */
+export async function listWrongSolutions(lab: Lab): Promise<string[]> {
+  const names = await readdir(path.join(lab.solutionDir, wrongFolder)).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith(".patch")).sort().map((n) => `${wrongFolder}/${n}`);
+}
+
+/** Files a patch touches, relative to the lab folder, as `git apply` reads them (paths after a/ and b/). */
+export async function touchedFiles(patchFile: string, cwd: string): Promise<string[]> {
+  const { stdout } = await git(["apply", "--numstat", "-z", patchFile], cwd);
+  // -z: "added\tdeleted\tpath\0", or for a rename "added\tdeleted\t\0from\0to\0".
+  const fields = stdout.split("\0");
+  const files: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (!field) continue;
+    const parts = field.split("\t");
+    if (parts.length < 3) continue;
+    if (parts[2]) files.push(parts[2]);
+    else {
+      files.push(fields[i + 1]!, fields[i + 2]!);
+      i += 2;
+    }
+  }
+  return [...new Set(files.filter(Boolean))];
+}
+
+/** git outside any repository: the scratch copies live inside the workbook's own git tree. */
+function git(args: string[], cwd: string) {
+  return run("git", args, { cwd, env: { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(cwd) }, maxBuffer: 16 * 1024 * 1024 });
+}
+
+const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim().slice(0, 200);
+
+/**
+ * Apply every stored wrong solution over a scratch copy of the solved lab, run only the test file its header
+ * names, and require that file to fail. `jobs` scratch copies run side by side; each is restored from the
+ * solution after every patch instead of being copied again.
+ */
+export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDir: string, jobs = 2): Promise<WrongReport> {
+  const started = performance.now();
+  const names = await listWrongSolutions(lab);
+  const outcomes: WrongOutcome[] = new Array(names.length);
+  const queue = names.map((name, index) => ({ name, index }));
+  const workers = Math.max(1, Math.min(jobs, names.length));
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      const dir = await copyLab(lab, path.join(scratchDir, `wrong-${w + 1}`), true);
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const t0 = performance.now();
+        const outcome = await tryWrongSolution(lab, pool, dir, item.name);
+        outcomes[item.index] = { name: item.name, ...outcome, ms: performance.now() - t0 };
+      }
+    }),
+  );
+  return { total: names.length, rejected: outcomes.filter((o) => o.rejected).length, outcomes, ms: performance.now() - started };
+}
+
+async function tryWrongSolution(lab: Lab, pool: ServicePool, dir: string, name: string): Promise<{ rejected: boolean; detail: string }> {
+  const patchFile = path.join(lab.solutionDir, name);
+  const breach = (detail: string) => ({ rejected: false, detail });
+  const header = parseWrongHeader(await readFile(patchFile, "utf8"));
+  if (typeof header === "string") return breach(header);
+  const exists = await stat(path.join(dir, header.caughtBy)).then((s) => s.isFile()).catch(() => false);
+  if (!exists) return breach(`caught-by names ${header.caughtBy}, which does not exist`);
+  let touched: string[];
+  try {
+    touched = await touchedFiles(patchFile, dir);
+  } catch (error) {
+    return breach(`not a patch git apply can read: ${firstLine((error as { stderr?: string }).stderr ?? (error as Error).message)}`);
+  }
+  if (touched.length === 0) return breach("the patch changes no file");
+  const allowed = new Set(lab.manifest.files);
+  const outside = touched.filter((f) => !allowed.has(f));
+  if (outside.length > 0) return breach(`touches ${outside.join(", ")}, which the learner does not edit (lab.json files: ${lab.manifest.files.join(", ")})`);
+  try {
+    await git(["apply", patchFile], dir);
+  } catch (error) {
+    return breach(`does not apply over the solution: ${firstLine((error as { stderr?: string }).stderr ?? (error as Error).message)}`);
+  }
+  try {
+    const result = await runTestFiles({ labDir: dir, files: [header.caughtBy], env: await pool.envFor(lab.manifest.services), testTimeoutMs: 60_000 });
+    if (result.failed > 0) {
+      const first = result.results.find((r) => r.status === "fail");
+      return { rejected: true, detail: `${header.caughtBy} fails: ${first?.name ?? "?"}` };
+    }
+    if (result.passed === 0) return breach(`${header.caughtBy} ran no test`);
+    return breach(`${header.caughtBy} passes (${result.passed} test${result.passed === 1 ? "" : "s"}): this wrong solution is not caught (${header.wrong})`);
+  } finally {
+    await restoreSolution(lab, dir);
+  }
+}
+
+/** Put the solved versions of the files the learner edits back into a scratch copy. */
+async function restoreSolution(lab: Lab, dir: string): Promise<void> {
+  for (const file of lab.manifest.files) {
+    const source = path.join(lab.solutionDir, file);
+    const target = path.join(dir, file);
+    if (await stat(source).then(() => true, () => false)) {
+      await mkdir(path.dirname(target), { recursive: true });
+      await copyFile(source, target);
+    }
+    else await rm(target, { force: true });
+  }
+}

@@ -7,6 +7,8 @@ import { ServicePool } from "../services/pool.ts";
 import { bold, dim, green, red, say, table } from "../cli/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
+import { checkLeaks } from "./leaks.ts";
+import { stepsOfLab } from "../runner/steps.ts";
 
 /** How many stored wrong solutions run side by side (each in its own scratch copy). */
 const wrongJobs = Math.max(1, Number(process.env.WORKBOOK_CHECK_JOBS) || 2);
@@ -72,7 +74,7 @@ interface LabCheck {
 }
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
-  const manifest = lab.manifest as unknown as { hints?: string[]; steps?: unknown[]; services: string[] };
+  const manifest = lab.manifest;
   const guidance = manifest.steps ? `${manifest.steps.length} steps` : `${manifest.hints?.length ?? 0} hints`;
   const findings: LabCheck["findings"] = [
     ["manifest", { ok: true, detail: `${guidance}, services: ${manifest.services.join(", ") || "none"}` }],
@@ -82,6 +84,12 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
     ["bench scenario", await checkBench(lab)],
   ];
   const notes: string[] = [];
+  const steps = await stepsOfLab(lab);
+  const leaks = await checkLeaks(lab, steps);
+  findings.push(["README/hint leaks", leaks]);
+  const shown = 20;
+  for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));
+  if (leaks.quoted.length > shown) notes.push(dim(`leak: … and ${leaks.quoted.length - shown} more`));
   const labScratch = path.join(scratchDir, lab.id);
   const starter = await runCopy(lab, pool, path.join(labScratch, "starter"), false);
   findings.push(["starter fails", describeStarter(starter)]);

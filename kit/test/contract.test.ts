@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parseWrongHeader } from "../contract/wrong.ts";
-import { fixtureWorkbook, labCli, labId, removeFixtures, solvedCalc, starterCalc, wrongPatch } from "./fixture-lab.ts";
+import { defaultSteps, fixtureWorkbook, labCli, labId, productLine, removeFixtures, solvedCalc, starterCalc, sumLine, wrongPatch } from "./fixture-lab.ts";
 
 after(removeFixtures);
 
@@ -124,6 +124,47 @@ describe("stored wrong solutions", () => {
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: src/x.ts\n--- a/src/x.ts\n") as string, /caught-by must name one test file/);
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n# note: c\n--- a/src/x.ts\n") as string, /exactly three header lines/);
     assert.match(parseWrongHeader("# wrong:\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n") as string, /header line 1 must be "# wrong: <one line>"/);
+  });
+});
+
+describe("the README/hint leak rule", () => {
+  test("a lab whose README and early rungs quote no solution line passes", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps() }), ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /README\/hint leaks\s+ok\s+none of 2 solution line\(s\)/);
+  });
+
+  test("check fails when the README holds a solution line, even re-indented and wrapped", async () => {
+    const wrapped = sumLine.replace("// both", "\n    //   both");
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), readmeExtra: `\nFor example:\n\n\`\`\`ts\n  ${wrapped}\n\`\`\`\n` }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /README\/hint leaks\s+BREACH\s+1 of 2 solution line\(s\) quoted where only a step's last rung may: README\.md quotes 1/);
+    assert.match(run.out, /leak: README\.md: "const total = a \+ b; \/\/ both operands, left to right" \(src\/calc\.ts\)/);
+  });
+
+  test("check fails when a rung other than a step's last quotes a solution line", async () => {
+    const steps = defaultSteps();
+    steps[1]!.hints = ["Think about multiplication.", `Near-code, too early: \`${productLine}\``, "Use the * operator on both parameters."];
+    const run = labCli(await fixtureWorkbook({ steps }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /README\/hint leaks\s+BREACH\s+1 of 2 .*step 2, rung 2 of 3 quotes 1/);
+  });
+
+  test("check passes when only the last rung of a step quotes the solution", async () => {
+    const steps = defaultSteps();
+    steps[0]!.hints = ["Think about addition.", `Near-code: \`${sumLine}\``];
+    steps[1]!.hints = ["Think about multiplication.", "The * operator.", `Near-code: \`${productLine}\``];
+    const run = labCli(await fixtureWorkbook({ steps }), ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /README\/hint leaks\s+ok/);
+  });
+
+  test("legacy hints are one ladder: only the last hint may quote the solution", async () => {
+    const early = labCli(await fixtureWorkbook({ hints: ["Think.", `Try \`${sumLine}\``, "Add and multiply."] }), ["check"]);
+    assert.equal(early.code, 1);
+    assert.match(early.out, /README\/hint leaks\s+BREACH\s+.*hint 2 of 3 quotes 1/);
+    const last = labCli(await fixtureWorkbook({ hints: ["Think.", "Look at the operators.", `\`${sumLine}\` and \`${productLine}\``] }), ["check"]);
+    assert.equal(last.code, 0, last.out + last.err);
   });
 });
 

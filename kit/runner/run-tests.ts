@@ -26,6 +26,8 @@ const reporterPath = fileURLToPath(new URL("./reporter.ts", import.meta.url));
 export interface RunOptions {
   /** The lab folder whose test/ folder to run (the learner's, or a scratch copy). */
   labDir: string;
+  /** Test files relative to labDir, in the order to give them to node --test; default: every test/**\/*.test.ts. */
+  files?: readonly string[];
   env: Record<string, string>;
   /** Called for each finished test, for live output. */
   onResult?: (result: TestResult) => void;
@@ -44,10 +46,10 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Run a lab's node:test suite in a child process and collect one result per test. */
 export function runLabTests(options: RunOptions): Promise<RunSummary> {
-  const pattern = path.join(options.labDir, "test", "**", "*.test.ts");
+  const targets = options.files?.length ? options.files.map((file) => path.join(options.labDir, file)) : [path.join(options.labDir, "test", "**", "*.test.ts")];
   const child = spawn(
     process.execPath,
-    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, pattern],
+    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...targets],
     { cwd: options.labDir, env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };

@@ -3,11 +3,12 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Lab } from "../../labs.ts";
 import { repoRoot, workbookDir } from "../../paths.ts";
+import { recordReset, updateLabProgress } from "../../progress.ts";
 import { starterFiles } from "../../scratch.ts";
-import { bold, dim, say } from "../output.ts";
+import { bold, dim, say, warn } from "../output.ts";
 import { UsageError } from "../output.ts";
 
-/** Put the starter files back, after saving the learner's current files to .workbook/backups/. */
+/** Put the starter files back, after saving the learner's current files to .workbook/backups/, and record the reset in progress. */
 export async function resetLab(lab: Lab, options: { yes: boolean; ref: string }): Promise<void> {
   const starter = await starterFiles(lab, options.ref);
   const changed: string[] = [];
@@ -41,6 +42,8 @@ export async function resetLab(lab: Lab, options: { yes: boolean; ref: string })
     await mkdir(path.dirname(path.join(lab.dir, file)), { recursive: true });
     await writeFile(path.join(lab.dir, file), starter.get(file)!);
   }
+  // The last run described the learner's code, which is gone: the CLI and the site say "reset" until the next run.
+  await updateLabProgress(lab.id, (entry) => recordReset(entry), undefined, warn);
   say(`Reset ${changed.map((f) => bold(f)).join(", ")} to the starter.`);
   say(dim(`Your previous files are in ${path.relative(repoRoot, backup)}/`));
 }

@@ -1,8 +1,9 @@
 import path from "node:path";
 import type { Lab } from "../../labs.ts";
-import { recordRun, updateLabProgress } from "../../progress.ts";
+import type { LabStep } from "../../manifest/schema.ts";
+import { blankLabProgress, recordRun, updateProgress, type LabProgress, type StepResult } from "../../progress.ts";
 import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-tests.ts";
-import { stepsOfLab } from "../../runner/steps.ts";
+import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
 import { bold, dim, green, red, say, warn, yellow } from "../output.ts";
 
@@ -10,15 +11,17 @@ export interface TestOptions {
   verbose?: boolean;
 }
 
-/** Run the learner's tests for one lab, print a short summary, and record progress. */
+/** Run the learner's tests for one lab, print a short summary led by the failure to fix next, and record progress. */
 export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunSummary> {
   say(bold(`Lab ${lab.id.slice(0, 2)} · ${lab.manifest.title}`));
+  const steps = await stepsOfLab(lab);
+  const files = filesInStepOrder(steps, await listTestFiles(lab.dir));
   const services = await resolveServices(lab.manifest.services);
   for (const backend of services.backends) say(dim(`Using ${backend}`));
   say();
   let summary: RunSummary;
   try {
-    summary = await runLabTests({ labDir: lab.dir, env: services.env, onResult: printResult });
+    summary = await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult });
   } finally {
     await services.stop();
   }
@@ -29,8 +32,13 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunS
       say(failure.error ?? "");
     }
   }
-  const entry = await updateLabProgress(lab.id, (e) => recordRun(e, summary.passed, summary.failed), undefined, warn);
-  printSummary(lab, summary, entry.hintsShown, (await stepsOfLab(lab)).flatMap((step) => step.hints).length);
+  const perStep = stepResults(steps, summary.results, lab.dir);
+  const progress = await updateProgress(
+    (p) => ({ ...p, setAside: null, labs: { ...p.labs, [lab.id]: recordRun(p.labs[lab.id] ?? blankLabProgress(), summary.passed, summary.failed, new Date(), perStep) } }),
+    undefined,
+    warn,
+  );
+  printSummary(lab, steps, perStep, summary, progress.labs[lab.id]!);
   return summary;
 }
 
@@ -40,7 +48,7 @@ function printResult(result: TestResult): void {
   else say(`  ${yellow("-")} ${result.name} ${dim("(skipped)")}`);
 }
 
-function printSummary(lab: Lab, summary: RunSummary, hintsShown: number, hintCount: number): void {
+function printSummary(lab: Lab, steps: LabStep[], perStep: StepResult[], summary: RunSummary, entry: LabProgress): void {
   const total = summary.passed + summary.failed;
   const n = Number(lab.id.slice(0, 2));
   say();
@@ -50,21 +58,29 @@ function printSummary(lab: Lab, summary: RunSummary, hintsShown: number, hintCou
     return;
   }
   say(bold(`${summary.passed} of ${total} passing.`));
-  const first = summary.results.find((r) => r.status === "fail");
-  if (first) {
+  if (steps.length > 1) {
+    perStep.forEach((result, i) => {
+      const done = result.failed === 0 && result.passed > 0;
+      say(`  ${done ? green("✓") : red("✗")} Step ${i + 1}: ${steps[i]!.title} ${dim(`(${result.passed} of ${result.passed + result.failed})`)}`);
+    });
+  }
+  const next = firstFailure(steps, summary.results, lab.dir);
+  if (next) {
     say();
-    say(`${red("First failure:")} ${first.name}`);
-    // The first paragraph is the test's own words; the rest (diffs, stacks) is in --verbose.
-    const words = (first.error ?? "").split(/\n\s*\n/)[0] ?? "";
-    for (const line of words.split("\n").slice(0, 12)) say(`  ${line}`);
-    if (first.file) say(dim(`  (${path.relative(process.cwd(), first.file)})`));
+    const where = next.step < steps.length && steps.length > 1 ? ` (step ${next.step + 1})` : "";
+    say(`${red(`First failure${where}:`)} ${next.result.name}`);
+    // The whole message: a test's own words often end in the values that failed (lab 05's fuzz inputs).
+    for (const line of (next.result.error ?? "").trimEnd().split("\n")) say(`  ${line}`);
+    if (next.result.file) say(dim(`  (${path.relative(process.cwd(), next.result.file.replace(/^file:\/\//, ""))})`));
   }
   say();
-  const left = hintCount - hintsShown;
+  const open = Math.max(0, Math.min(next?.step ?? 0, steps.length - 1));
+  const rungs = steps[open]!.hints.length;
+  const seen = Math.min(entry.hintsShown[open] ?? 0, rungs);
   say(
-    left > 0
-      ? `Stuck? ${bold(`npm run lab -- hint ${n}`)} reveals the next hint (${hintsShown} of ${hintCount} shown).`
-      : `All ${hintCount} hints are shown: ${bold(`npm run lab -- hint ${n} --all`)} lists them again.`,
+    seen < rungs
+      ? `Stuck? ${bold(`npm run lab -- hint ${n}`)} reveals the next hint for step ${open + 1} (${seen} of ${rungs} shown).`
+      : `All ${rungs} hints for step ${open + 1} are shown: ${bold(`npm run lab -- hint ${n} --all`)} lists every step's hints.`,
   );
   say(dim(`Full output: npm run lab -- test ${n} --verbose`));
 }

@@ -9,6 +9,7 @@ import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolder
 import { checkWrongSolutions } from "./wrong.ts";
 import { checkLeaks } from "./leaks.ts";
 import { stepsOfLab } from "../runner/steps.ts";
+import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
 
 /** How many stored wrong solutions run side by side (each in its own scratch copy). */
 const wrongJobs = Math.max(1, Number(process.env.WORKBOOK_CHECK_JOBS) || 2);
@@ -87,16 +88,18 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   const steps = await stepsOfLab(lab);
   const leaks = await checkLeaks(lab, steps);
   findings.push(["README/hint leaks", leaks]);
+  if (lab.manifest.steps) findings.push(["steps, tests, TODOs", await checkStepsStatic(lab)]);
   const shown = 20;
   for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));
   if (leaks.quoted.length > shown) notes.push(dim(`leak: … and ${leaks.quoted.length - shown} more`));
   const labScratch = path.join(scratchDir, lab.id);
   const starter = await runCopy(lab, pool, path.join(labScratch, "starter"), false);
-  findings.push(["starter fails", describeStarter(starter)]);
+  findings.push(["starter fails", describeStarter(starter.run)]);
+  if (lab.manifest.steps) findings.push(["each step fails on starter", checkStepsFailOnStarter(steps, starter.run, starter.dir)]);
   let solvedPasses = false;
   if (findings[3]![1].ok) {
     const solved = await runCopy(lab, pool, path.join(labScratch, "solved"), true);
-    const described = describeSolved(solved);
+    const described = describeSolved(solved.run);
     solvedPasses = described.ok;
     findings.push(["solution passes", described]);
   } else {
@@ -115,9 +118,9 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   return { findings, notes };
 }
 
-async function runCopy(lab: Lab, pool: ServicePool, dest: string, withSolution: boolean): Promise<RunSummary> {
+async function runCopy(lab: Lab, pool: ServicePool, dest: string, withSolution: boolean): Promise<{ dir: string; run: RunSummary }> {
   const dir = await copyLab(lab, dest, withSolution);
-  return runLabTests({ labDir: dir, env: await pool.envFor(lab.manifest.services) });
+  return { dir, run: await runLabTests({ labDir: dir, env: await pool.envFor(lab.manifest.services) }) };
 }
 
 function describeStarter(run: RunSummary): Finding {

@@ -168,6 +168,34 @@ describe("the README/hint leak rule", () => {
   });
 });
 
+describe("steps against tests and TODO markers", () => {
+  test("a lab whose steps own every test file, match its TODO markers and each fail on the starter passes", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps() }), ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /steps, tests, TODOs\s+ok\s+2 steps, TODO\(1\) to TODO\(2\)/);
+    assert.match(run.out, /each step fails on starter\s+ok\s+step 1: 2 failing, step 2: 1 failing/);
+  });
+
+  test("a test file that no step lists is a breach", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), extraFiles: { "test/extra.test.ts": "import { test } from \"node:test\";\ntest(\"nothing\", () => {});\n" } }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+no step lists "test\/extra\.test\.ts"/);
+  });
+
+  test("steps that do not match the TODO(n) markers are a breach", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter: starterCalc.replace("TODO(2)", "TODO(3)") }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+2 step\(s\) in lab\.json, but the highest TODO\(n\) in the starter is TODO\(3\); no TODO\(2\) marker/);
+  });
+
+  test("a step whose tests all pass on the starter is a breach", async () => {
+    const starter = starterCalc.replace(/(product[^{]*\{\n)\s+return 0;/, "$1  return a * b;");
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /each step fails on starter\s+BREACH\s+on the starter, step 2 \(Product\): all 1 tests in its files pass/);
+  });
+});
+
 describe("reset", () => {
   test("puts the starter back from git, after saving the learner's file to .workbook/backups/", async () => {
     const root = await fixtureWorkbook();

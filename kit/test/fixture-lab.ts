@@ -107,6 +107,8 @@ export interface FixtureOptions {
   /** Stored wrong solutions: file name -> patch text. */
   wrong?: Record<string, string>;
   starter?: string;
+  /** More files in the lab folder: relative path -> content. */
+  extraFiles?: Record<string, string>;
 }
 
 const made: string[] = [];
@@ -140,6 +142,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     [path.join(lab, "test/sum.test.ts"), sumTest],
     [path.join(lab, "test/product.test.ts"), productTest],
     [path.join(solution, "src/calc.ts"), solvedCalc],
+    ...Object.entries(options.extraFiles ?? {}).map(([name, text]): [string, string] => [path.join(lab, name), text]),
     ...Object.entries(options.wrong ?? {}).map(([name, text]): [string, string] => [path.join(solution, "wrong", name), text]),
   ];
   for (const [file, text] of files) {

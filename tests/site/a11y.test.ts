@@ -1,8 +1,8 @@
 /// <reference lib="dom" /> // page.evaluate callbacks run in the browser
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright-core";
+import { axeFor } from "./helpers/axe.ts";
 import { newContext, openSite, type SiteUnderTest } from "./helpers/browser.ts";
 import { listPages } from "./helpers/pages.ts";
 
@@ -19,9 +19,8 @@ after(async () => {
 
 /** Serious and critical axe violations, one line each, so a failure says what and where. */
 async function seriousViolations(page: Page, label: string): Promise<string[]> {
-  // Legacy mode runs axe inside the page itself; the default mode opens an extra blank page per
-  // run to merge frame results, which doubled the suite's time and this site has no iframes.
-  const { violations } = await new AxeBuilder({ page }).setLegacyMode(true).analyze();
+  // axeFor carries one fix to axe-core's handling of fixed elements; see helpers/axe.ts.
+  const { violations } = await axeFor(page).analyze();
   return violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${label}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);

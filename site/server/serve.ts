@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import sirv from "sirv";
 import { handleApi } from "./progress-api.ts";
@@ -14,7 +15,7 @@ export interface SiteServerOptions {
 }
 
 /**
- * Static files from dist/ plus GET /api/progress. Pages get the `workbook-progress` cookie so
+ * Static files from dist/ plus the progress API (GET /api/progress, POST /api/progress/hints). Pages get the `workbook-progress` cookie so
  * their script knows the endpoint exists; on a static host there is no cookie and no request.
  */
 export function createSiteServer({ distDir, labsRoot, progressRoot }: SiteServerOptions): Server {
@@ -27,9 +28,10 @@ export function createSiteServer({ distDir, labsRoot, progressRoot }: SiteServer
       }
     },
   });
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     if (req.url?.startsWith("/api/")) {
-      void handleApi(req, res, labsRoot, progressRoot);
+      const bound = server.address();
+      void handleApi(req, res, labsRoot, progressRoot, typeof bound === "object" ? (bound as AddressInfo | null) : null);
       return;
     }
     files(req, res, () => {
@@ -39,6 +41,7 @@ export function createSiteServer({ distDir, labsRoot, progressRoot }: SiteServer
         .pipe(res);
     });
   });
+  return server;
 }
 
 /** Listen and resolve with the port actually bound (pass 0 for any free port). */

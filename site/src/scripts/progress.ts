@@ -1,24 +1,33 @@
 /**
- * Fills every [data-lab-status] element with the lab's state from `npm start`'s /api/progress.
+ * The learner's progress on the page. Served by `npm start`, there is one truth: `.workbook/progress.json`,
+ * read through GET /api/progress and written through POST /api/progress/hints, the same file `npm run lab`
+ * uses. On a static host there is no API: the page says nothing about tests, and hints are counted in
+ * this browser's localStorage.
  *
- * The local server marks its pages with the `workbook-progress` cookie. Without it (a static
- * host, `astro preview`) nothing is fetched, so there is no 404 in the console and no progress.
+ * The local server marks its pages with the `workbook-progress` cookie. Without it (a static host,
+ * `astro preview`) nothing is fetched, so there is no 404 in the console.
  */
 type LabState =
   | { state: "not-started" }
+  | { state: "reset"; at: string }
   | { state: "failing"; passed: number; total: number }
   | { state: "passing"; passed: number; total: number };
 
+type LabView = LabState & { hintsShown: number[]; setAside: string | null };
+
 interface ProgressResponse {
-  labs: Record<string, LabState>;
+  labs: Record<string, LabView>;
+  setAside: string | null;
 }
 
-const servedWithProgress = () => document.cookie.split("; ").includes("workbook-progress=1");
+export const servedWithProgress = () => document.cookie.split("; ").includes("workbook-progress=1");
 
 function describe(state: LabState): string {
   switch (state.state) {
     case "not-started":
       return "Not started";
+    case "reset":
+      return "Reset to the starter: run the tests again";
     case "failing":
       return `Failing: ${state.passed} of ${state.total} tests pass`;
     case "passing":
@@ -38,15 +47,61 @@ async function fetchProgress(): Promise<ProgressResponse | undefined> {
   }
 }
 
+const progress = () => (request ??= servedWithProgress() ? fetchProgress() : Promise.resolve(undefined));
+
 export async function showProgress(): Promise<void> {
-  if (!servedWithProgress()) return;
-  request ??= fetchProgress();
-  const progress = await request;
-  if (!progress) return;
+  const current = await progress();
+  if (!current) return;
   for (const element of document.querySelectorAll<HTMLElement>("[data-lab-status]")) {
-    const state = progress.labs[element.dataset.labStatus ?? ""];
-    if (!state) continue;
-    element.textContent = describe(state);
-    element.dataset.state = state.state;
+    const lab = current.labs[element.dataset.labStatus ?? ""];
+    if (!lab) continue;
+    element.textContent = describe(lab);
+    element.dataset.state = lab.state;
+    const aside = lab.setAside ?? current.setAside;
+    if (aside) {
+      // Said on the page, not only in the server's terminal: the learner should know why progress restarted.
+      const note = document.createElement("small");
+      note.dataset.progressNote = "";
+      note.textContent = ` (earlier progress was damaged and starts fresh; the old record is kept in ${aside})`;
+      element.append(note);
+    }
   }
+}
+
+const storageKey = (lab: string) => `workbook:hints:${lab}`;
+
+function storedCounts(lab: string): number[] {
+  try {
+    const value: unknown = JSON.parse(localStorage.getItem(storageKey(lab)) ?? "[]");
+    // Before hint ladders this was one number: the count of a single list, step 1.
+    const counts = typeof value === "number" ? [value] : Array.isArray(value) ? value : [];
+    return counts.map((n) => (Number.isInteger(n) && n > 0 ? (n as number) : 0));
+  } catch {
+    return []; // storage blocked or garbled: hints still work, they are just not remembered
+  }
+}
+
+/** Rungs revealed per step: from the progress file under `npm start`, else from this browser. */
+export async function hintCounts(lab: string): Promise<number[]> {
+  const current = await progress();
+  return current ? (current.labs[lab]?.hintsShown ?? []) : storedCounts(lab);
+}
+
+/** Remember rungs revealed; returns the counts now on record (the file's, which may hold more from the CLI). */
+export async function saveHintCounts(lab: string, counts: number[]): Promise<number[]> {
+  if (!(await progress())) {
+    try {
+      localStorage.setItem(storageKey(lab), JSON.stringify(counts));
+    } catch {}
+    return counts;
+  }
+  try {
+    const response = await fetch("/api/progress/hints", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ lab, hintsShown: counts }),
+    });
+    if (response.ok) return ((await response.json()) as { hintsShown: number[] }).hintsShown;
+  } catch {}
+  return counts; // the server is gone: the page still shows what was opened
 }

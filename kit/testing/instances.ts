@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { canConnect, getFreePort } from "../services/ports.ts";
-import { stopChild } from "../services/redis.ts";
+import { describeProcess, killNow, stopGracefully, type Exit, type StopOptions } from "./stop.ts";
 
 export interface InstanceOptions {
   /** The entry file to run with `node`, e.g. new URL("../src/server.ts", import.meta.url). */
@@ -10,6 +10,8 @@ export interface InstanceOptions {
   env?: Record<string, string>;
   /** How long to wait for the port to accept connections. */
   startTimeoutMs?: number;
+  /** How failures name it (default "instance"; startInstances numbers them "instance 1", "instance 2", ...). */
+  name?: string;
 }
 
 export interface Instance {
@@ -20,14 +22,21 @@ export interface Instance {
   readonly child: ChildProcess;
   /** Everything the process has written to stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then SIGKILL after 3 s; resolves when the process has exited. */
-  stop(): Promise<void>;
+  /** How failures name it, e.g. "instance 2". */
+  readonly name: string;
+  /**
+   * SIGTERM, then require the process to exit by itself within the deadline (default 5 s) with code 0 (or by
+   * the SIGTERM itself when it has no handler). Otherwise it is killed and stop() REJECTS, naming the instance.
+   */
+  stop(options?: StopOptions): Promise<void>;
+  /** SIGKILL and wait for the exit, with no assertion: for tests that mean to kill. */
+  kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Send a signal without waiting. */
   signal(signal: NodeJS.Signals): void;
   /** Resolves with the exit code (or signal) once the process exits. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Stop and start again on the same port. */
-  restart(): Promise<void>;
+  /** Stop (as strictly as stop()) and start again on the same port. */
+  restart(options?: StopOptions): Promise<void>;
 }
 
 /** Start one app process on a free port and wait until it accepts connections. */
@@ -36,7 +45,9 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const entry = typeof options.entry === "string" ? options.entry : fileURLToPath(options.entry);
   let log = "";
   let child!: ChildProcess;
-  let exit!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let exit!: Promise<Exit>;
+  const name = options.name ?? "instance";
+  const stop = (stopOptions?: StopOptions) => stopGracefully(child, exit, () => describeProcess(name, entry, child.pid), () => log, stopOptions);
 
   const launch = async () => {
     child = spawn(process.execPath, [entry], {
@@ -69,12 +80,14 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     get child() {
       return child;
     },
+    name,
     output: () => log,
-    stop: () => stopChild(child),
+    stop,
+    kill: () => killNow(child, exit),
     signal: (signal) => void child.kill(signal),
     exited: () => exit,
-    restart: async () => {
-      await stopChild(child);
+    restart: async (stopOptions) => {
+      await stop(stopOptions);
       await launch();
     },
   };
@@ -84,14 +97,23 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
 export async function startInstances(count: number, options: InstanceOptions): Promise<Instance[]> {
   const instances: Instance[] = [];
   try {
-    for (let i = 0; i < count; i++) instances.push(await startInstance(options));
+    for (let i = 0; i < count; i++) instances.push(await startInstance({ ...options, name: options.name ? `${options.name} ${i + 1}` : `instance ${i + 1}` }));
   } catch (error) {
-    await stopAll(instances);
+    // Start-up failed: the error that matters is that one, so the ones already running are killed quietly.
+    await Promise.all(instances.map((instance) => instance.kill()));
     throw error;
   }
   return instances;
 }
 
-export async function stopAll(instances: readonly Instance[]): Promise<void> {
-  await Promise.allSettled(instances.map((instance) => instance.stop()));
+/**
+ * Stop every instance (all at once, each as strictly as stop()) and reject afterwards if any did not stop
+ * cleanly, with every failure in the message: one hung instance does not hide another.
+ */
+export async function stopAll(instances: readonly Pick<Instance, "stop">[], options?: StopOptions): Promise<void> {
+  const results = await Promise.allSettled(instances.map((instance) => instance.stop(options)));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  if (failures.length > 0) {
+    throw new Error(`${failures.length} of ${instances.length} process(es) did not stop cleanly:\n${failures.map((f) => `- ${f}`).join("\n")}`);
+  }
 }

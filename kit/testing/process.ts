@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { stopChild } from "../services/redis.ts";
+import { describeProcess, killNow, stopGracefully, type Exit, type StopOptions } from "./stop.ts";
 
 export interface ProcessOptions {
   /** The entry file to run with `node`, e.g. new URL("../src/worker.ts", import.meta.url). */
@@ -9,6 +9,8 @@ export interface ProcessOptions {
   /** Resolve once the output matches this (e.g. /worker ready/); without it, resolve once spawned. */
   readyPattern?: RegExp;
   readyTimeoutMs?: number;
+  /** How failures name it, e.g. "worker 1" (default "process"). */
+  name?: string;
 }
 
 export interface RunningProcess {
@@ -16,8 +18,13 @@ export interface RunningProcess {
   output(): string;
   signal(signal: NodeJS.Signals): void;
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM, then SIGKILL after 3 s. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, then require the process to exit by itself within the deadline (default 5 s) with code 0 (or by
+   * the SIGTERM itself when it has no handler). Otherwise it is killed and stop() REJECTS naming the process.
+   */
+  stop(options?: StopOptions): Promise<void>;
+  /** SIGKILL and wait for the exit, with no assertion: for tests that mean to kill. */
+  kill(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when the output matches `pattern` (checks what was already written too). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
@@ -34,7 +41,7 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exit = new Promise<Exit>((resolve) =>
     child.once("exit", (code, signal) => {
       resolve({ code, signal });
       for (const listener of listeners) listener();
@@ -69,7 +76,8 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
     output: () => log,
     signal: (signal) => void child.kill(signal),
     exited: () => exit,
-    stop: () => stopChild(child),
+    stop: (stopOptions) => stopGracefully(child, exit, () => describeProcess(options.name ?? "process", entry, child.pid), () => log, stopOptions),
+    kill: () => killNow(child, exit),
     waitFor,
   };
 }

@@ -13,6 +13,8 @@ export interface FindSpec {
   skip?: number;
   limit?: number;
   hint?: unknown;
+  /** `let` variables, readable as $$name in $expr. */
+  variables?: Doc;
 }
 
 export interface FindResult {
@@ -152,8 +154,9 @@ function sortSkipLimit(docs: Doc[], spec: FindSpec, sorted: boolean): Doc[] {
 export function runFind(coll: Collection | undefined, spec: FindSpec): FindResult {
   const skip = spec.skip ?? 0;
   const limit = spec.limit ?? 0;
+  // Parsed before anything else so that a bad filter fails even on a missing collection, as in mongod.
+  const query = new Query(spec.filter ?? {}, spec.variables ? { variables: spec.variables } : undefined);
   if (!coll) return { docs: [], docsExamined: 0, keysExamined: 0, plan: { stage: 'EOF' } };
-  const query = new Query(spec.filter ?? {});
   const matchesAll = Object.keys(spec.filter ?? {}).length === 0;
   const sortFields = Object.keys(spec.sort ?? {}).filter((f) => f !== '$natural');
   const choice = chooseIndex(coll, spec, sortFields);

@@ -1,7 +1,7 @@
 // What every command handler gets: the member's data and cursors, and its place in the replica set.
 import type { Timestamp } from 'bson';
 import type { CursorRegistry } from '../cursors.ts';
-import { CommandError, type Doc } from '../errors.ts';
+import { CommandError, unsupported, type Doc } from '../errors.ts';
 import type { Store } from '../store.ts';
 
 export interface MemberState {
@@ -57,4 +57,9 @@ export function nonNegative(cmd: Doc, field: string): number | undefined {
   const value = optionalCount(cmd, field);
   if (value !== undefined && value < 0) throw new CommandError('BadValue', `${field} value must be non-negative, but received: ${value}`);
   return value;
+}
+
+/** Collation changes how strings compare everywhere; the stand-in refuses it rather than ignore it. */
+export function refuseCollation(where: Doc, command: string): void {
+  if (where.collation !== undefined && where.collation !== null) throw unsupported(`collation (on ${command})`);
 }

@@ -3,8 +3,13 @@ import { MAX_BSON_BYTES, MAX_MESSAGE_BYTES } from '../framing.ts';
 import type { Doc } from '../errors.ts';
 import type { Context, Handler } from './context.ts';
 
-/** Wire version 21 is MongoDB 7.0: new enough for driver 7, old enough to avoid 8.x-only paths. */
-const MAX_WIRE_VERSION = 21;
+/**
+ * The stand-in emulates MongoDB 8.0, the version docker-compose.yml runs (mongo:8.0), so that code
+ * behaves the same with and without Docker. Wire version 25 is 8.0: the driver then enables 8.0's
+ * options (such as `sort` on updateOne/replaceOne) and nothing newer.
+ */
+export const EMULATED_VERSION = '8.0.0';
+const MAX_WIRE_VERSION = 25;
 
 function hello(legacy: boolean): Handler {
   return (_cmd: Doc, ctx: Context) => {
@@ -34,7 +39,7 @@ export const handshakeCommands: Record<string, Handler> = {
   ismaster: hello(true),
   ping: () => ({ ok: 1 }),
   buildInfo: () => ({
-    version: '7.0.0', gitVersion: 'mongo-standin', versionArray: [7, 0, 0, 0], bits: 64,
+    version: EMULATED_VERSION, gitVersion: 'mongo-standin', versionArray: [...EMULATED_VERSION.split('.').map(Number), 0], bits: 64,
     maxBsonObjectSize: MAX_BSON_BYTES, storageEngines: ['memory'], javascriptEngine: 'none', ok: 1,
   }),
   endSessions: () => ({ ok: 1 }),

@@ -1,9 +1,9 @@
 // Databases and collections: listing, creating, dropping, and their statistics.
 import { BSON } from 'bson';
 import { Query } from 'mingo';
-import { CommandError, type Doc } from '../errors.ts';
+import { CommandError, unsupported, type Doc } from '../errors.ts';
 import type { Collection } from '../store.ts';
-import { collectionName, optionalDoc, type Handler } from './context.ts';
+import { collectionName, optionalDoc, refuseCollation, type Handler } from './context.ts';
 
 function dataSize(coll: Collection): number {
   let bytes = 0;
@@ -41,8 +41,10 @@ const listDatabases: Handler = (cmd, ctx) => {
 const create: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'create');
   if (ctx.store.collection(ctx.db, name)) throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
-  for (const option of ['capped', 'viewOn', 'timeseries', 'clusteredIndex', 'validator']) {
-    if (cmd[option]) throw new CommandError('CommandNotSupported', `create with '${option}' is not supported by the MongoDB stand-in`);
+  if (cmd.viewOn !== undefined) throw unsupported('views (create with viewOn)');
+  refuseCollation(cmd, 'create');
+  for (const option of ['capped', 'timeseries', 'clusteredIndex', 'validator']) {
+    if (cmd[option]) throw unsupported(`the create option '${option}'`);
   }
   ctx.store.ensureCollection(ctx.db, name);
   return { ok: 1 };

@@ -1,13 +1,15 @@
 // Reading: find with its cursor, getMore/killCursors, count, distinct, aggregate and explain.
 import { BSON } from 'bson';
-import { Aggregator, find as mingoFind, ProcessingMode } from 'mingo';
+import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
 import { valueAt } from '../indexes.ts';
 import { runFind, type FindSpec } from '../planner.ts';
-import { collectionName, nonNegative, optionalCount, optionalDoc, type Context, type Handler } from './context.ts';
+import { collectionName, nonNegative, optionalCount, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
+import { checkProjection, project } from './projection.ts';
 
 function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
-  for (const option of ['tailable', 'awaitData', 'returnKey', 'showRecordId', 'min', 'max', 'collation']) {
+  refuseCollation(cmd, 'find');
+  for (const option of ['tailable', 'awaitData', 'returnKey', 'showRecordId', 'min', 'max']) {
     if (cmd[option]) throw unsupported(`find option '${option}'`);
   }
   const limit = optionalCount(cmd, 'limit');
@@ -19,13 +21,8 @@ function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
     // A negative limit is the legacy spelling of "limit, in a single batch".
     limit: limit === undefined ? undefined : Math.abs(limit),
     hint: cmd.hint,
+    variables: optionalDoc(cmd, 'let'),
   };
-}
-
-function project(docs: Doc[], filter: Doc | undefined, projection: Doc | undefined): Doc[] {
-  if (!projection || Object.keys(projection).length === 0) return docs;
-  // The filter rides along because positional projection ("a.$") needs it.
-  return mingoFind(docs, filter ?? {}, projection).all() as Doc[];
 }
 
 function batchSizeOf(cmd: Doc): number | undefined {
@@ -36,7 +33,7 @@ const find: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'find');
   const spec = findSpec(cmd);
   const result = runFind(ctx.store.collection(ctx.db, name), spec);
-  const docs = project(result.docs, spec.filter, spec.projection);
+  const docs = project(result.docs, spec.filter, spec.projection, spec.variables);
   const single = cmd.singleBatch === true || (typeof cmd.limit === 'number' && cmd.limit < 0);
   return ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSizeOf(cmd), single);
 };
@@ -56,6 +53,7 @@ const killCursors: Handler = (cmd, ctx) => {
 
 const count: Handler = (cmd, ctx) => {
   const coll = ctx.store.collection(ctx.db, collectionName(cmd, 'count'));
+  refuseCollation(cmd, 'count');
   const query = optionalDoc(cmd, 'query');
   const skip = nonNegative(cmd, 'skip') ?? 0;
   const limit = Math.abs(optionalCount(cmd, 'limit') ?? 0);
@@ -70,6 +68,7 @@ const count: Handler = (cmd, ctx) => {
 const distinct: Handler = (cmd, ctx) => {
   const key = cmd.key;
   if (typeof key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
+  refuseCollation(cmd, 'distinct');
   const { docs } = runFind(ctx.store.collection(ctx.db, collectionName(cmd, 'distinct')), { filter: optionalDoc(cmd, 'query') });
   const seen = new Map<string, unknown>();
   const add = (v: unknown) => { if (v !== undefined) seen.set(BSON.EJSON.stringify({ v }, { relaxed: false }), v); };
@@ -84,17 +83,29 @@ const distinct: Handler = (cmd, ctx) => {
 
 /** Stages that never modify their input, so documents can go in without a defensive copy. */
 const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$skip', '$limit', '$count', '$project', '$sortByCount']);
-const REFUSED_STAGES = ['$changeStream', '$out', '$merge', '$currentOp', '$collStats', '$indexStats', '$listSessions', '$search'];
+const REFUSED_STAGES: Record<string, string> = {
+  $changeStream: 'change streams ($changeStream)', $out: 'the aggregation stage $out', $merge: 'the aggregation stage $merge',
+  $currentOp: 'the aggregation stage $currentOp', $collStats: 'the aggregation stage $collStats',
+  $indexStats: 'the aggregation stage $indexStats', $listSessions: 'the aggregation stage $listSessions', $search: 'Atlas Search ($search)',
+};
 
-function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[]): Doc[] {
+/** Checks each stage's shape as mongod does before running anything. */
+function checkPipeline(pipeline: Doc[]): void {
   for (const stage of pipeline) {
-    const op = Object.keys(stage)[0] ?? '';
-    if (REFUSED_STAGES.includes(op)) throw unsupported(`the aggregation stage ${op}`);
+    const keys = stage && typeof stage === 'object' ? Object.keys(stage) : [];
+    if (keys.length !== 1) throw CommandError.location(40323, 'A pipeline stage specification object must contain exactly one field.');
+    const op = keys[0]!;
+    if (Object.hasOwn(REFUSED_STAGES, op)) throw unsupported(REFUSED_STAGES[op]!);
+    if (op === '$project' && stage[op] && typeof stage[op] === 'object' && !Array.isArray(stage[op])) checkProjection(stage[op] as Doc);
   }
+}
+
+function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[], variables: Doc | undefined): Doc[] {
   const copyInput = pipeline.some((stage) => !READ_ONLY_STAGES.has(Object.keys(stage)[0] ?? ''));
   const aggregator = new Aggregator(pipeline, {
     processingMode: copyInput ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
     collectionResolver: (name: string) => ctx.store.collection(ctx.db, name)?.docs() ?? [],
+    variables,
   });
   return aggregator.run(source) as Doc[];
 }
@@ -102,8 +113,9 @@ function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[]): Doc[] {
 const aggregate: Handler = (cmd, ctx) => {
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' option must be specified as an array");
   const pipeline = cmd.pipeline as Doc[];
+  checkPipeline(pipeline);
   if (cmd.explain) throw unsupported('aggregate with explain');
-  if (cmd.collation) throw unsupported("the aggregate option 'collation'");
+  refuseCollation(cmd, 'aggregate');
   const cursorOpts = optionalDoc(cmd, 'cursor');
   if (!cursorOpts) throw new CommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const target = cmd.aggregate;
@@ -117,7 +129,7 @@ const aggregate: Handler = (cmd, ctx) => {
     source = ctx.store.collection(ctx.db, name)?.docs() ?? [];
     ns = `${ctx.db}.${name}`;
   }
-  const docs = runPipeline(ctx, source, pipeline);
+  const docs = runPipeline(ctx, source, pipeline, optionalDoc(cmd, 'let'));
   return ctx.cursors.first(ns, docs, nonNegative(cursorOpts, 'batchSize'));
 };
 

@@ -1,11 +1,11 @@
 // Writing: insert, update, delete and findAndModify, with MongoDB's per-statement writeErrors.
-import { ObjectId } from 'bson';
-import { find as mingoFind } from 'mingo';
+import { BSONRegExp, ObjectId } from 'bson';
 import { CommandError, errorReply, type Doc } from '../errors.ts';
 import { runFind } from '../planner.ts';
 import type { Collection } from '../store.ts';
-import { applyUpdate, checkUpdateSpec, isReplacement, upsertDocument, type UpdateSpec } from './updates.ts';
-import { collectionName, optionalDoc, type Context, type Handler } from './context.ts';
+import { applyUpdate, checkUpdateSpec, idFirst, isReplacement, upsertDocument, type UpdateOptions, type UpdateSpec } from './updates.ts';
+import { collectionName, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
+import { project } from './projection.ts';
 
 function statements(cmd: Doc, field: string): Doc[] {
   const list = cmd[field];
@@ -43,10 +43,22 @@ function finish(reply: Doc, errors: Doc[]): Doc {
   return reply;
 }
 
+/** mongod's rules for a stored `_id` (insert, and the result of an upsert). */
+export function checkId(id: unknown): void {
+  if (Array.isArray(id)) throw new CommandError('BadValue', "The '_id' value cannot be of type array");
+  if (id instanceof RegExp || id instanceof BSONRegExp) throw new CommandError('BadValue', "The '_id' value cannot be of type regex");
+  if (id && typeof id === 'object' && Object.getPrototypeOf(id) === Object.prototype) {
+    const dollar = Object.keys(id).find((k) => k.startsWith('$'));
+    if (dollar) throw new CommandError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
+  }
+}
+
 function prepareInsert(doc: Doc): Doc {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new CommandError('TypeMismatch', 'documents to insert must be objects');
-  if (Array.isArray(doc._id)) throw new CommandError('BadValue', "The '_id' value cannot be of type array");
   if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
+  checkId(doc._id);
+  // Like mongod, keep _id as the first field whatever order the client sent.
+  for (const key in doc) return key === '_id' ? doc : idFirst(doc, doc._id);
   return doc;
 }
 
@@ -61,30 +73,36 @@ const insert: Handler = (cmd, ctx) => {
   return finish({ n }, errors);
 };
 
-/** Applies one update statement; returns matched, modified and the upserted _id if any. */
-function updateOne(coll: Collection, q: Doc | undefined, u: UpdateSpec, opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc }) {
-  if (opts.multi && isReplacement(u as Doc) && !Array.isArray(u)) {
+interface StatementOptions extends UpdateOptions { multi: boolean; upsert: boolean; sort?: Doc }
+
+/** Applies one update statement; returns matched, modified and the upserted document if any. */
+function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOptions) {
+  if (opts.multi && isReplacement(u)) {
     throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
   }
-  const { docs } = runFind(coll, { filter: q, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1 });
+  const { docs } = runFind(coll, { filter: opts.filter, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1, variables: opts.variables });
   let modified = 0;
+  let after: Doc | undefined;
   for (const doc of docs) {
-    const result = applyUpdate(doc, u, opts.arrayFilters, false);
+    const result = applyUpdate(doc, u, opts, false);
+    after ??= result.doc;
     if (!result.changed) continue;
     coll.replace(coll.ridOf(doc._id)!, result.doc);
     modified++;
   }
   if (docs.length === 0 && opts.upsert) {
-    const doc = upsertDocument(q, u, opts.arrayFilters);
+    const doc = upsertDocument(u, opts);
+    checkId(doc._id);
     coll.insert(doc);
-    return { matched: 0, modified: 0, upserted: doc, before: undefined };
+    return { matched: 0, modified: 0, upserted: doc, before: undefined, after: doc };
   }
-  return { matched: docs.length, modified, upserted: undefined, before: docs[0] };
+  return { matched: docs.length, modified, upserted: undefined, before: docs[0], after };
 }
 
 const update: Handler = (cmd, ctx) => {
   const list = statements(cmd, 'updates');
   const name = collectionName(cmd, 'update');
+  list.forEach((s) => refuseCollation(s, 'update'));
   // Like mongod, only an upsert creates a missing collection.
   const existing = ctx.store.collection(ctx.db, name);
   if (!existing && !list.some((s) => s.upsert === true)) return { n: 0, nModified: 0, ok: 1 };
@@ -92,9 +110,11 @@ const update: Handler = (cmd, ctx) => {
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
+  const variables = optionalDoc(cmd, 'let');
   const errors = eachStatement(cmd, list, (s, index) => {
-    const result = updateOne(coll, optionalDoc(s, 'q'), checkUpdateSpec(s.u), {
-      multi: s.multi === true, upsert: s.upsert === true, arrayFilters: s.arrayFilters as Doc[] | undefined, sort: optionalDoc(s, 'sort'),
+    const result = updateOne(coll, checkUpdateSpec(s.u), {
+      filter: optionalDoc(s, 'q'), multi: s.multi === true, upsert: s.upsert === true,
+      arrayFilters: s.arrayFilters as Doc[] | undefined, sort: optionalDoc(s, 'sort'), variables,
     });
     n += result.matched + (result.upserted ? 1 : 0);
     nModified += result.modified;
@@ -106,20 +126,20 @@ const update: Handler = (cmd, ctx) => {
 const remove: Handler = (cmd, ctx) => {
   const list = statements(cmd, 'deletes');
   const coll = ctx.store.collection(ctx.db, collectionName(cmd, 'delete'));
+  const variables = optionalDoc(cmd, 'let');
+  list.forEach((s) => refuseCollation(s, 'delete'));
   let n = 0;
   const errors = eachStatement(cmd, list, (s) => {
     if (s.limit !== 0 && s.limit !== 1) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1.');
-    const { docs } = runFind(coll, { filter: optionalDoc(s, 'q'), limit: s.limit === 1 ? 1 : 0 });
+    const { docs } = runFind(coll, { filter: optionalDoc(s, 'q'), limit: s.limit === 1 ? 1 : 0, variables });
     for (const doc of docs) coll!.remove(coll!.ridOf(doc._id)!);
     n += docs.length;
   });
   return finish({ n }, errors);
 };
 
-function projected(doc: Doc | undefined, fields: Doc | undefined): Doc | null {
-  if (!doc) return null;
-  if (!fields || Object.keys(fields).length === 0) return doc;
-  return (mingoFind([doc], {}, fields).all()[0] as Doc | undefined) ?? null;
+function projected(doc: Doc | undefined, fields: Doc | undefined, variables: Doc | undefined): Doc | null {
+  return doc ? project([doc], undefined, fields, variables)[0] ?? null : null;
 }
 
 const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
@@ -127,12 +147,14 @@ const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
   const query = optionalDoc(cmd, 'query');
   const sort = optionalDoc(cmd, 'sort');
   const fields = optionalDoc(cmd, 'fields');
+  const variables = optionalDoc(cmd, 'let');
+  refuseCollation(cmd, 'findAndModify');
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
     const coll = ctx.store.collection(ctx.db, name);
-    const doc = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1 }).docs[0];
+    const doc = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1, variables }).docs[0];
     if (doc) coll!.remove(coll!.ridOf(doc._id)!);
-    return { lastErrorObject: { n: doc ? 1 : 0 }, value: projected(doc, fields), ok: 1 };
+    return { lastErrorObject: { n: doc ? 1 : 0 }, value: projected(doc, fields, variables), ok: 1 };
   }
   if (cmd.update === undefined) throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified');
   const u = checkUpdateSpec(cmd.update);
@@ -140,11 +162,10 @@ const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
     return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
   }
   const coll = ctx.store.ensureCollection(ctx.db, name);
-  const result = updateOne(coll, query, u, { multi: false, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters as Doc[] | undefined, sort });
+  const result = updateOne(coll, u, { filter: query, multi: false, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters as Doc[] | undefined, sort, variables });
   const lastErrorObject: Doc = { n: result.matched || (result.upserted ? 1 : 0), updatedExisting: result.matched > 0 };
   if (result.upserted) lastErrorObject.upserted = result.upserted._id;
-  const after = result.upserted ?? (result.before ? coll.records.get(coll.ridOf(result.before._id)!) : undefined);
-  return { lastErrorObject, value: projected(cmd.new === true ? after : result.before, fields), ok: 1 };
+  return { lastErrorObject, value: projected(cmd.new === true ? result.after : result.before, fields, variables), ok: 1 };
 };
 
 export const writeCommands: Record<string, Handler> = { insert, update, delete: remove, findAndModify };

@@ -1,8 +1,9 @@
 // Shared set-up for the compatibility suite: every behavioural test runs against the stand-in and,
 // when MONGO_URL is set, against that real MongoDB too, so the suite checks MongoDB's behaviour
 // rather than the stand-in's quirks.
+import assert from 'node:assert/strict';
 import { describe, test, before, after } from 'node:test';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type Document, type ObjectId } from 'mongodb';
 import { startMongoStandin, type MongoStandin } from '../index.ts';
 
 export interface Target {
@@ -61,3 +62,21 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+export interface ExpectedError { code: number; codeName?: string; message?: RegExp }
+
+/**
+ * Asserts that `promise` rejects with a server error carrying mongod's code (and, when given, its
+ * codeName and a message pattern), the way a learner's `catch (err)` would see it.
+ */
+export async function rejectsWith(promise: Promise<unknown>, expected: ExpectedError): Promise<void> {
+  await assert.rejects(promise, (err: { code?: unknown; codeName?: unknown; errmsg?: unknown; message: string }) => {
+    assert.equal(err.code, expected.code, `code of "${err.message}"`);
+    if (expected.codeName) assert.equal(err.codeName, expected.codeName);
+    if (expected.message) assert.match(err.message, expected.message);
+    return true;
+  });
+}
+
+/** A document shape that allows any `_id` (numbers, strings, null) and any fields, as the tests need. */
+export type Loose = Document & { _id?: string | number | boolean | null | Date | RegExp | ObjectId | unknown[] | { [key: string]: unknown } };

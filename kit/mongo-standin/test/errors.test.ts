@@ -1,0 +1,108 @@
+// Error replies: every failure reaches the learner as a MongoServerError with mongod's code,
+// codeName and errmsg; and the features the stand-in leaves out are refused with code 115 naming them.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MongoClient, MongoServerError } from 'mongodb';
+import { startMongoStandin, type MongoStandin } from '../index.ts';
+import { clientOptions, forEachTarget, rejectsWith, uniqueName, type Loose } from './harness.ts';
+
+forEachTarget('error replies', (target) => {
+  it('a command error is a MongoServerError with code, codeName and errmsg', async () => {
+    const c = target().db.collection<Loose>(uniqueName('shape'));
+    await c.insertOne({ _id: 1 });
+    await assert.rejects(c.aggregate([{ $nope: 1 }]).toArray(), (err: unknown) => {
+      assert.ok(err instanceof MongoServerError);
+      assert.equal(err.code, 40324);
+      assert.equal(err.codeName, 'Location40324');
+      assert.equal(typeof err.errmsg, 'string');
+      assert.equal(err.errorResponse.ok, 0);
+      return true;
+    });
+  });
+
+  it('a write error is a MongoServerError with the statement\'s code and message', async () => {
+    const c = target().db.collection<Loose>(uniqueName('shape'));
+    await c.insertOne({ _id: 1, s: 'text' });
+    await assert.rejects(c.updateOne({ _id: 1 }, { $inc: { s: 1 } }), (err: unknown) => {
+      assert.ok(err instanceof MongoServerError);
+      assert.equal(err.code, 14);
+      assert.match(err.message, /\$inc/);
+      return true;
+    });
+  });
+
+  it('unknown commands are CommandNotFound (59); bad operators in filters are BadValue (2)', async () => {
+    await rejectsWith(target().db.command({ noSuchCommand: 1 }), { code: 59, codeName: 'CommandNotFound', message: /noSuchCommand/ });
+    const c = target().db.collection<Loose>(uniqueName('shape'));
+    await rejectsWith(c.find({ a: { $nope: 1 } }).toArray(), { code: 2, codeName: 'BadValue', message: /unknown operator: \$nope/ });
+  });
+
+  it('an empty collection name and a duplicate create are refused', async () => {
+    const name = uniqueName('shape');
+    await target().db.createCollection(name);
+    await rejectsWith(target().db.createCollection(name), { code: 48, codeName: 'NamespaceExists' });
+  });
+});
+
+/** The table in the README: each of these answers code 115 and names the feature. */
+describe('features the stand-in leaves out [stand-in only: a real MongoDB supports them]', () => {
+  let standin: MongoStandin;
+  let client: MongoClient;
+  before(async () => {
+    standin = await startMongoStandin();
+    client = await new MongoClient(standin.uri, clientOptions).connect();
+  });
+  after(async () => {
+    await client.close();
+    await standin.close();
+  });
+  const coll = () => client.db('refusals').collection<Loose>('c');
+  const refused = (promise: Promise<unknown>, feature: RegExp) =>
+    rejectsWith(promise, { code: 115, codeName: 'CommandNotSupported', message: new RegExp(`${feature.source}.*not supported by the MongoDB stand-in`) });
+
+  it('$out and $merge', async () => {
+    await coll().insertOne({ a: 1 });
+    await refused(coll().aggregate([{ $out: 'copy' }]).toArray(), /\$out/);
+    await refused(coll().aggregate([{ $match: {} }, { $merge: { into: 'copy' } }]).toArray(), /\$merge/);
+    assert.deepEqual(await client.db('refusals').listCollections({ name: 'copy' }).toArray(), []);
+  });
+
+  it('views', async () => {
+    await refused(client.db('refusals').createCollection('v', { viewOn: 'c', pipeline: [] }), /views/);
+  });
+
+  it('collMod', async () => {
+    await refused(client.db('refusals').command({ collMod: 'c', validator: {} }), /collMod/);
+  });
+
+  it('collation, on every command that takes it', async () => {
+    const collation = { locale: 'fr' };
+    await refused(coll().find({}, { collation }).toArray(), /collation/);
+    await refused(coll().aggregate([], { collation }).toArray(), /collation/);
+    await refused(coll().updateOne({}, { $set: { b: 1 } }, { collation }), /collation/);
+    await refused(coll().deleteMany({}, { collation }), /collation/);
+    await refused(coll().findOneAndUpdate({}, { $set: { b: 1 } }, { collation }), /collation/);
+    await refused(coll().countDocuments({}, { collation }), /collation/);
+    await refused(coll().distinct('a', {}, { collation }), /collation/);
+    await refused(coll().createIndex({ a: 1 }, { collation }), /collation/);
+    await refused(client.db('refusals').createCollection('withCollation', { collation }), /collation/);
+    assert.equal(await coll().countDocuments({ b: 1 }), 0, 'nothing was written');
+  });
+
+  it('transactions', async () => {
+    const session = client.startSession();
+    try {
+      session.startTransaction();
+      await refused(coll().insertOne({ t: 1 }, { session }), /transactions/);
+    } finally {
+      await session.abortTransaction().catch(() => {});
+      await session.endSession();
+    }
+    assert.equal(await coll().countDocuments({ t: 1 }), 0);
+  });
+
+  it('change streams', async () => {
+    await refused(coll().watch().tryNext(), /change streams \(\$changeStream\)/);
+    await refused(client.db('refusals').aggregate([{ $changeStream: {} }]).toArray(), /change streams/);
+  });
+});

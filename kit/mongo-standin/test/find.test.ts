@@ -1,0 +1,56 @@
+// find and its options as the driver sends them: let variables, projections (including the
+// mixed include/exclude errors) and the positional projection.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { forEachTarget, rejectsWith, uniqueName, type Loose } from './harness.ts';
+
+forEachTarget('find', (target) => {
+  const seeded = async () => {
+    const c = target().db.collection<Loose>(uniqueName('find'));
+    await c.insertMany([
+      { _id: 1, name: 'a', n: 1, tags: ['x', 'y'], profile: { plan: 'free', seats: 1 } },
+      { _id: 2, name: 'b', n: 2, tags: ['y'], profile: { plan: 'pro', seats: 5 } },
+      { _id: 3, name: 'c', n: 3, tags: [], profile: { plan: 'pro', seats: 9 } },
+    ]);
+    return c;
+  };
+
+  it('reads let variables in $expr', async () => {
+    const c = await seeded();
+    const docs = await c.find({ $expr: { $gt: ['$n', '$$floor'] } }, { let: { floor: 1 } }).sort({ _id: 1 }).toArray();
+    assert.deepEqual(docs.map((d) => d._id), [2, 3]);
+  });
+
+  it('includes, excludes and hides _id in either style', async () => {
+    const c = await seeded();
+    assert.deepEqual(await c.findOne({ _id: 2 }, { projection: { name: 1 } }), { _id: 2, name: 'b' });
+    assert.deepEqual(await c.findOne({ _id: 2 }, { projection: { name: 1, 'profile.plan': 1, _id: 0 } }), { name: 'b', profile: { plan: 'pro' } });
+    assert.deepEqual(await c.findOne({ _id: 2 }, { projection: { tags: 0, profile: 0, n: 0 } }), { _id: 2, name: 'b' });
+    assert.deepEqual(await c.findOne({ _id: 2 }, { projection: { _id: 0, tags: 0, profile: 0 } }), { name: 'b', n: 2 });
+  });
+
+  it('refuses a projection that mixes inclusion and exclusion (31254 and 31253)', async () => {
+    const c = await seeded();
+    await rejectsWith(c.find({}, { projection: { name: 1, n: 0 } }).toArray(), { code: 31254, codeName: 'Location31254', message: /Cannot do exclusion on field n in inclusion projection/ });
+    await rejectsWith(c.find({}, { projection: { n: 0, name: 1 } }).toArray(), { code: 31253, codeName: 'Location31253', message: /Cannot do inclusion on field name in exclusion projection/ });
+    await rejectsWith(c.findOne({ _id: 1 }, { projection: { 'profile.plan': 1, 'profile.seats': 0 } }), { code: 31254 });
+  });
+
+  it('projects the matched array element with the positional $', async () => {
+    const c = await seeded();
+    assert.deepEqual(await c.findOne({ _id: 1, tags: 'y' }, { projection: { 'tags.$': 1 } }), { _id: 1, tags: ['y'] });
+  });
+
+  it('projects computed fields with aggregation expressions', async () => {
+    const c = await seeded();
+    assert.deepEqual(await c.findOne({ _id: 3 }, { projection: { _id: 0, double: { $multiply: ['$n', 2] } } }), { double: 6 });
+  });
+
+  it('queries with the null/missing equivalence and $exists', async () => {
+    const c = await seeded();
+    await c.insertOne({ _id: 4, name: null });
+    await c.insertOne({ _id: 5 });
+    assert.deepEqual((await c.find({ name: null }).sort({ _id: 1 }).toArray()).map((d) => d._id), [4, 5]);
+    assert.deepEqual((await c.find({ name: { $exists: false } }).toArray()).map((d) => d._id), [5]);
+  });
+});

@@ -1,6 +1,8 @@
 // Test and bench data: many messages, deliberately awkward for pagination.
 // - Several messages share each createdAt (a burst in one millisecond happens in real chats),
 //   so a sort on createdAt alone has ties and only a tie-breaker makes the order total.
+// - Timestamps are milliseconds apart, not seconds: a cursor that keeps less than millisecond
+//   precision lands in the wrong place.
 // - createdAt, _id and insertion order are shuffled against each other, so a solution cannot
 //   pass by accident because "newest" happens to also mean "largest _id" or "last inserted".
 import { ObjectId, type Collection } from "mongodb";
@@ -22,10 +24,12 @@ export interface SeedOptions {
   count: number;
   /** How many different createdAt values to spread the messages over (default: count / 4). */
   distinctTimes?: number;
-  /** The oldest createdAt; later ones are whole seconds after it. */
+  /** The oldest createdAt; later ones are whole milliseconds after it. */
   oldest?: Date;
   /** PRNG seed, for reproducible data. */
   seed?: number;
+  /** Milliseconds between two neighbouring createdAt values (default 1). */
+  spacingMs?: number;
 }
 
 const AUTHORS = ["ada", "grace", "linus", "margaret", "ken", "barbara", "dennis", "radia"];
@@ -35,13 +39,14 @@ const WORDS = ["deploy", "cache", "queue", "shard", "replica", "cursor", "index"
 export function makeMessages(options: SeedOptions): MessageDoc[] {
   const random = createRandom(options.seed ?? 45);
   const distinct = Math.max(1, options.distinctTimes ?? Math.ceil(options.count / 4));
-  const oldest = (options.oldest ?? new Date("2025-01-01T00:00:00Z")).getTime();
+  const oldest = (options.oldest ?? new Date("2025-01-01T00:00:00.123Z")).getTime();
+  const spacing = Math.max(1, Math.floor(options.spacingMs ?? 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const docs: MessageDoc[] = [];
   for (let i = 0; i < options.count; i++) {
     docs.push({
       _id: new ObjectId(),
-      createdAt: new Date(oldest + Math.floor(random() * distinct) * 1000),
+      createdAt: new Date(oldest + Math.floor(random() * distinct) * spacing),
       author: pick(AUTHORS),
       text: `${pick(WORDS)} ${pick(WORDS)} #${i}`,
     });

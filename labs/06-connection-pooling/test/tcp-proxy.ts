@@ -1,4 +1,5 @@
 import net from "node:net";
+import { BSON } from "mongodb";
 
 /**
  * A TCP proxy between the app and MongoDB that counts what the server would see: every TCP
@@ -18,6 +19,14 @@ export interface CountingProxy {
   readonly maxHeldInFlight: number;
   /** Hold requests that mention `marker` (e.g. a collection name) this long before forwarding. */
   hold(marker: string, holdMs: number): void;
+  /**
+   * Make requests that mention `marker` fail instead of reaching the server: "reset" drops the
+   * connection mid-query (a network failure); "server-error" answers with a MongoDB error reply
+   * (a bad query, not an outage). undefined turns it off.
+   */
+  fail(marker: string, how: "reset" | "server-error" | undefined): void;
+  /** Requests failed by fail() so far. */
+  readonly failed: number;
   /** While true, new connections are closed at once, as if the database were down. */
   refuse(on: boolean): void;
   reset(): void;
@@ -31,6 +40,9 @@ export async function startCountingProxy(target: { host: string; port: number })
   let holdMarker: Buffer | undefined;
   let holdMs = 0;
   let refusing = false;
+  let failMarker: Buffer | undefined;
+  let failHow: "reset" | "server-error" | undefined;
+  let failed = 0;
   const sockets = new Set<net.Socket>();
 
   const server = net.createServer((client) => {
@@ -45,6 +57,12 @@ export async function startCountingProxy(target: { host: string; port: number })
     let chain = Promise.resolve();
 
     const fromClient = framer((message) => {
+      if (failHow && failMarker && message.includes(failMarker)) {
+        failed++;
+        if (failHow === "reset") client.destroy();
+        else client.write(errorReply(message.readInt32LE(4)));
+        return;
+      }
       const held = holdMarker !== undefined && holdMs > 0 && message.includes(holdMarker);
       if (held) {
         heldInFlight++;
@@ -87,6 +105,13 @@ export async function startCountingProxy(target: { host: string; port: number })
     get maxHeldInFlight() {
       return maxHeldInFlight;
     },
+    get failed() {
+      return failed;
+    },
+    fail(marker, how) {
+      failMarker = Buffer.from(marker);
+      failHow = how;
+    },
     hold(marker, ms) {
       holdMarker = Buffer.from(marker);
       holdMs = ms;
@@ -118,4 +143,17 @@ function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
       buffered = buffered.subarray(length);
     }
   };
+}
+
+/** An OP_MSG reply to request `requestId` saying the command failed with BadValue (code 2). */
+function errorReply(requestId: number): Buffer {
+  const body = BSON.serialize({ ok: 0, errmsg: "injected by the test proxy: a bad query", code: 2, codeName: "BadValue" });
+  const header = Buffer.alloc(21);
+  header.writeInt32LE(21 + body.length, 0);
+  header.writeInt32LE(0x7fff0000 + (requestId & 0xffff), 4);
+  header.writeInt32LE(requestId, 8);
+  header.writeInt32LE(2013, 12); // OP_MSG
+  header.writeUInt32LE(0, 16); // flag bits
+  header.writeUInt8(0, 20); // section kind 0: one BSON document
+  return Buffer.concat([header.subarray(0, 21), body]);
 }

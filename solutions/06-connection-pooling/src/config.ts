@@ -19,11 +19,15 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** A whole number from an environment variable, with a default when unset or empty. */
+/**
+ * A whole number from an environment variable, with a default when unset or empty. Only ASCII
+ * digits count: Number() would also take "1e3", "0x10", " 5" or "2.0", and a typo that still
+ * parses is worse than one that stops the process.
+ */
 const wholeNumber = (fallback: number, min: number, max: number) =>
   z.preprocess(
-    (raw) => (raw === undefined || raw === "" ? fallback : Number(raw)),
-    z.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max),
+    (raw) => (raw === undefined || raw === "" ? fallback : typeof raw === "string" && /^[0-9]+$/.test(raw) ? Number(raw) : raw),
+    z.number({ error: "must be a whole number written in digits" }).int().min(min).max(max),
   );
 
 const envSchema = z

@@ -2,6 +2,7 @@
 // in order, even with ties on createdAt and with new messages arriving during the walk.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { ObjectId } from "mongodb";
 import { makeMessages, seedMessages } from "../src/seed.ts";
 import { asPage, startTestApp, walkPages, walkProblems, type TestApp } from "./support.ts";
 
@@ -55,6 +56,46 @@ test("messages inserted during the walk do not make older messages disappear or 
     [],
     `walking 1,000 messages while ${inserted} newer ones were inserted (new ones may or may not appear; old ones exactly once)`,
   );
+});
+
+test("messages deleted during the walk, including the one a cursor points at, do not make other messages disappear or repeat", async () => {
+  const { app, ids } = await appWith(600, 150);
+  const deleted = new Set<string>();
+  let query = "limit=30";
+  const pages: Awaited<ReturnType<typeof walkPages>>["pages"] = [];
+  for (let n = 1; n <= 40; n++) {
+    const page = asPage(await app.get(query), `page ${n} of the walk (GET /messages?${query.slice(0, 60)})`);
+    pages.push(page);
+    if (page.next === null) break;
+    // Delete the message the cursor points at (the last one shown) and one not yet shown. A cursor
+    // that only names a message, and looks it up again, loses its place when that message is gone.
+    const last = page.items.at(-1)!;
+    const shown = new Set(pages.flatMap((p) => p.items.map((m) => m.id)));
+    const unseen = [...ids].find((id) => !shown.has(id) && !deleted.has(id));
+    for (const id of [last.id, unseen]) {
+      if (!id) continue;
+      await app.messages.deleteOne({ _id: ObjectId.createFromHexString(id) });
+      deleted.add(id);
+    }
+    query = `after=${encodeURIComponent(page.next)}&limit=30`;
+  }
+  const remaining = new Set([...ids].filter((id) => !deleted.has(id) || pages.some((p) => p.items.some((m) => m.id === id))));
+  assert.deepEqual(
+    walkProblems({ pages, items: pages.flatMap((p) => p.items) }, remaining, 30),
+    [],
+    `walking 600 messages while ${deleted.size} were deleted (the cursor's own message after every page): every message not deleted before it was reached must appear exactly once, in order`,
+  );
+  assert.equal(pages.at(-1)?.next, null, `expected the walk to reach next: null within 40 pages; it stopped after ${pages.length}`);
+});
+
+test("the page parameter is ignored: no query ever skips documents", async () => {
+  const { app } = await appWith(200, 50);
+  app.commands.length = 0;
+  const first = asPage(await app.get("limit=10"), "GET /messages?limit=10");
+  const paged = asPage(await app.get("page=5&limit=10"), "GET /messages?page=5&limit=10");
+  assert.deepEqual(paged.items.map((m) => m.id), first.items.map((m) => m.id), "expected ?page=5 to be ignored (the same first page as without it)");
+  const skips = app.commands.filter((c) => c.commandName === "find" && Number(c.command.skip ?? 0) > 0);
+  assert.deepEqual(skips.map((c) => c.command.skip), [], "expected no find with a skip: a cursor replaces offsets entirely");
 });
 
 test("the last page says next: null, also when it is exactly full", async () => {

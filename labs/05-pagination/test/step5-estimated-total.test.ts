@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { CommandStartedEvent } from "mongodb";
-import { seedMessages } from "../src/seed.ts";
+import { makeMessages, seedMessages } from "../src/seed.ts";
 import { describeReply, startTestApp, type TestApp } from "./support.ts";
 
 let app: TestApp;
@@ -45,4 +45,18 @@ test("a page request does not count every document", async () => {
     app.commands.some((c) => c.commandName === "count"),
     `expected one count command without a query (estimatedDocumentCount); saw ${app.commands.map((c) => c.commandName).join(", ") || "no commands"}`,
   );
+});
+
+test("estimatedTotal follows the collection: after 25 inserts the next page, first or later, reports 425", async () => {
+  const first = await app.get("limit=10");
+  assert.equal(first.status, 200, describeReply(first));
+  await app.messages.insertMany(makeMessages({ count: 25, seed: 99, oldest: new Date("2030-01-01T00:00:00.001Z") }));
+  const again = await app.get("limit=10");
+  const next = (again.body as { next?: unknown } | undefined)?.next;
+  const later = typeof next === "string" ? await app.get(`after=${encodeURIComponent(next)}&limit=10`) : undefined;
+  for (const [what, reply] of [["page 1", again], ["page 2", later]] as const) {
+    const total = (reply?.body as { estimatedTotal?: unknown } | undefined)?.estimatedTotal;
+    assert.equal(total, 425, `${what} after inserting 25 more: expected estimatedTotal 425 (read on every request, not remembered from start-up); got ${JSON.stringify(total)} (${reply ? describeReply(reply).slice(0, 120) : "no next cursor on page 1"})`);
+  }
+  await app.messages.deleteMany({ createdAt: { $gte: new Date("2030-01-01T00:00:00.000Z") } });
 });

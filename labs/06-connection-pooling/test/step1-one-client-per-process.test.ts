@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Instance } from "#kit/testing/index.ts";
-import { burst, pooledFixture, startApp } from "./helpers.ts";
+import { burst, pooledFixture, sleep, startApp } from "./helpers.ts";
 
 describe("one client per process", () => {
   let fx: Awaited<ReturnType<typeof pooledFixture>>;
@@ -46,5 +46,16 @@ describe("one client per process", () => {
       assert.equal(res.status, status, `expected ${status} for GET ${path}; got ${res.status}`);
       assert.equal(typeof ((await res.json()) as { error?: unknown }).error, "string", `expected a JSON { error } body for ${path}`);
     }
+  });
+
+  it("on SIGTERM the process closes its client and exits by itself with code 0", async () => {
+    const res = await fetch(`${app.url}/products/SKU-0001`);
+    assert.equal(res.status, 200, `expected 200 before shutting down; got ${res.status}`);
+    await res.arrayBuffer();
+    const exited = app.exited();
+    app.signal("SIGTERM");
+    const outcome = await Promise.race([exited, sleep(8000).then(() => "still running" as const)]);
+    if (outcome === "still running") assert.fail("expected the app to exit within 8 s of SIGTERM; it was still running. Does close() close the MongoClient? An open client keeps the process alive.");
+    assert.equal(outcome.code, 0, `expected exit code 0 after SIGTERM; got ${JSON.stringify(outcome)}. Output:\n${app.output().slice(-800)}`);
   });
 });

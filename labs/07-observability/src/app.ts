@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { DestinationStream } from "pino";
+import { adminRouter } from "./admin.ts";
 import { healthRouter } from "./health.ts";
 import { requestLogging } from "./logging.ts";
 import { createMetrics } from "./metrics.ts";
@@ -21,12 +22,16 @@ export function createApp(options: AppOptions = {}): express.Express {
   app.use(requestLogging({ stream: options.logStream }));
   if (options.metrics !== false) {
     const metrics = createMetrics();
+    // Kept on the app so tests can read the registry directly, without going through GET /metrics.
+    app.locals.metrics = metrics;
     app.use(metrics.middleware);
     app.get("/metrics", metrics.handler);
   }
   app.use(express.json({ limit: "10kb" }));
   app.use(healthRouter({ isReady: options.isReady ?? (() => true) }));
   app.use(usersRouter());
+  // A router mounted under a prefix, with another one mounted inside it (/admin/audit/...).
+  app.use("/admin", adminRouter());
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: "not found" });

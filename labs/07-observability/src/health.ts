@@ -8,10 +8,8 @@ export interface HealthOptions {
 /**
  * Health endpoints for the orchestrator and the load balancer.
  *
- * TODO(7): GET /live answers 200 while the process is able to answer at all (no dependency
- * checks: a failing liveness probe gets the process restarted). GET /ready answers 200 when
- * options.isReady() is true and 503 with a JSON body otherwise (the load balancer stops
- * sending traffic but nobody restarts the process).
+ * TODO(7): GET /live says whether this process can answer at all; GET /ready says whether it
+ * should get traffic now, according to options.isReady(). Status codes and bodies: README, step 7.
  */
 export function healthRouter(options: HealthOptions): Router {
   void options;

@@ -9,13 +9,12 @@ export interface LoggingOptions {
 /**
  * One log line per request.
  *
- * TODO(1): replace these console lines with structured JSON from pino-http, written to
- * `options.stream` (stdout when it is undefined). Each request gets an id: the incoming
- * X-Request-Id header when it is short and plain (letters, digits, `.`, `_`, `:`, `-`, at most 128
- * characters), otherwise crypto.randomUUID(). Send the id back in the X-Request-Id response header.
- * The line logged when a response completes must carry the id (pino-http puts it at req.id), the
- * route pattern (`route`, see routeLabel in metrics.ts), the status (res.statusCode) and the
- * duration (responseTime, in ms). 5xx are logged at error level, everything else (4xx too) at info.
+ * TODO(1): replace these console lines with one JSON object per completed request, written to
+ * `options.stream` (stdout when it is undefined): the request's id, its status, its duration in
+ * milliseconds and its route pattern (see routeLabel in metrics.ts). Server failures at error
+ * level, everything else at info. The id comes from the client's X-Request-Id when that value is
+ * safe to keep (README, step 1), otherwise it is freshly generated; either way it goes back in the
+ * response. Credentials the client sent must not end up in the log.
  */
 export function requestLogging(options: LoggingOptions): RequestHandler {
   void options;

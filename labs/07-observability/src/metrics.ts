@@ -13,9 +13,9 @@ export interface Metrics {
 /**
  * The label for a request's route.
  *
- * TODO(2): return the route pattern that matched ("/users/:id", including req.baseUrl when the
- * route sits in a mounted router), never the raw URL: one label value per route, not one per
- * user id. Requests that matched no route (404s) all share one fixed label, "unmatched".
+ * TODO(2): the full route pattern that matched (a mounted router's prefix included), never the raw
+ * URL: one label value per route, not one per user id. Requests that matched no route all share
+ * the label "unmatched".
  */
 export function routeLabel(req: Request): string {
   return req.originalUrl;
@@ -24,15 +24,14 @@ export function routeLabel(req: Request): string {
 export function createMetrics(): Metrics {
   const registry = new Registry();
 
-  // TODO(3): a Histogram named http_request_duration_ms, registered in `registry`, with labels
-  //          method, route and status, and buckets in milliseconds (e.g. 5 ms to 5 s). Observe
-  //          every request's duration when its response finishes.
-  // TODO(4): a Counter named http_errors_total (labels route, status_class) counting 5xx responses.
-  // TODO(5): default process metrics: collectDefaultMetrics({ register: registry }).
+  // TODO(3): time every request and record its duration in a histogram registered in `registry`
+  //          (name, labels, unit and buckets: README, step 3).
+  // TODO(4): count the requests that failed on the server's side (README, step 4). A failure
+  //          inside a mounted router keeps its full route pattern too.
+  // TODO(5): the process's own metrics (CPU, memory, event loop), in this registry.
   const middleware: RequestHandler = (_req, _res, next) => next();
 
-  // TODO(6): answer with registry.metrics() and registry.contentType. Decide whether scrapes of
-  //          /metrics are themselves timed (the README recommends not).
+  // TODO(6): answer in the Prometheus text format; scrapes themselves are not counted.
   const handler: RequestHandler = (_req, res) => {
     res.status(404).json({ error: "metrics are not implemented yet" });
   };

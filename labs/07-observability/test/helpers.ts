@@ -1,9 +1,13 @@
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after } from "node:test";
 import { createApp, type AppOptions } from "../src/app.ts";
+import type { Metrics } from "../src/metrics.ts";
 
 export interface RunningApp {
   url: string;
+  /** The app's own metrics registry, read directly (not through GET /metrics), parsed. */
+  registry(): Promise<Sample[]>;
   /** Every line the app's logger wrote, as text. */
   lines: string[];
   /** The lines that parse as JSON objects. */
@@ -15,7 +19,8 @@ export async function startApp(options: Omit<AppOptions, "logStream"> = {}): Pro
   const lines: string[] = [];
   // pino writes one JSON document per line; a stream only needs a write method.
   const logStream = { write: (chunk: string) => void lines.push(...chunk.split("\n").filter((l) => l.trim() !== "")) };
-  const server = createApp({ ...options, logStream }).listen(0, "127.0.0.1");
+  const app = createApp({ ...options, logStream });
+  const server = app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));
   after(() => {
     server.closeAllConnections();
@@ -23,6 +28,11 @@ export async function startApp(options: Omit<AppOptions, "logStream"> = {}): Pro
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    registry: async () => {
+      const metrics = app.locals.metrics as Metrics | undefined;
+      if (!metrics) throw new Error("this app was built without metrics");
+      return parseMetrics(await metrics.registry.metrics());
+    },
     lines,
     entries: () =>
       lines.flatMap((line) => {
@@ -86,3 +96,55 @@ export const describeLabels = (labels: Record<string, string>) =>
   `{${Object.entries(labels)
     .map(([k, v]) => `${k}="${v}"`)
     .join(",")}}`;
+
+export const series = (samples: Sample[], name: string, match: Record<string, string> = {}) =>
+  samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
+export const total = (samples: Sample[]) => samples.reduce((sum, s) => sum + s.value, 0);
+
+export interface TimedAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** Milliseconds from just before the request was sent to the end of the response, seen by the client. */
+  ms: number;
+}
+
+/**
+ * One GET on a fresh connection with raw header values (sent as bytes, so values fetch would refuse,
+ * such as Latin-1 text, can be tried), timed by the client.
+ */
+export function get(url: string, headers: Record<string, string> = {}): Promise<TimedAnswer> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.get(url, { agent: false, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+type Entry = Record<string, unknown>;
+const field = (entry: Entry, key: string): Entry | undefined =>
+  entry[key] && typeof entry[key] === "object" ? (entry[key] as Entry) : undefined;
+/** pino-http's names (req.id, res.statusCode, responseTime), with the common alternatives. */
+export const idOf = (e: Entry) => field(e, "req")?.id ?? e.reqId ?? e.requestId;
+export const statusOf = (e: Entry) => field(e, "res")?.statusCode ?? e.statusCode ?? e.status;
+export const durationOf = (e: Entry) => e.responseTime ?? e.durationMs;
+
+/** The line logged when the request with this id completed (waits briefly for it to be written). */
+export async function completionLine(app: RunningApp, id: string): Promise<Entry> {
+  for (let i = 0; i < 100; i++) {
+    const line = app.entries().find((e) => idOf(e) === id && statusOf(e) !== undefined);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(
+    `expected a JSON log line with request id "${id}" and the response status; the app logged ${app.lines.length} line(s)${app.lines.length ? `, e.g. ${app.lines.at(-1)}` : " to the log stream (console.log does not go there)"}`,
+  );
+}
+
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

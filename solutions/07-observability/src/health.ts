@@ -15,7 +15,13 @@ export function healthRouter(options: HealthOptions): Router {
   });
   // Readiness: "should the load balancer send traffic here right now?"
   router.get("/ready", (_req, res) => {
-    if (options.isReady()) res.json({ status: "ready" });
+    let ready = false;
+    try {
+      ready = options.isReady();
+    } catch {
+      // A check that cannot tell is a "no": the balancer should skip this instance, not see a 500.
+    }
+    if (ready) res.json({ status: "ready" });
     else res.status(503).json({ status: "not ready", error: "this instance is not ready to take traffic" });
   });
   return router;

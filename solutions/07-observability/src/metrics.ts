@@ -10,12 +10,37 @@ export interface Metrics {
   handler: RequestHandler;
 }
 
+// The full pattern of the route each request matched, noted while routing is still under way.
+const matchedPatterns = new WeakMap<Request, string>();
+
 /**
- * The route pattern that matched ("/users/:id"), never the raw URL: each label value creates a
- * time series, so user ids in labels would mean one series per user. Requests that matched no
- * route share the single value "unmatched".
+ * Note the full route pattern at the moment the router matches a route. That is the one moment
+ * req.baseUrl holds the mount path ("/admin/audit") next to req.route ("/entries/:entryId"): when a
+ * handler throws, Express leaves each mounted router on the way to the app's error handler and
+ * puts req.baseUrl back to "", so a label computed when the response finishes would lose the prefix.
+ */
+function notePatternWhenMatched(req: Request): void {
+  let route: unknown = req.route;
+  Object.defineProperty(req, "route", {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: unknown) {
+      route = value;
+      const pattern = (value as { path?: unknown } | undefined)?.path;
+      if (typeof pattern === "string") matchedPatterns.set(req, `${req.baseUrl}${pattern}`);
+    },
+  });
+}
+
+/**
+ * The route pattern that matched ("/users/:id", "/admin/audit/entries/:entryId"), never the raw
+ * URL: each label value creates a time series, so user ids in labels would mean one series per
+ * user. Requests that matched no route share the single value "unmatched".
  */
 export function routeLabel(req: Request): string {
+  const noted = matchedPatterns.get(req);
+  if (noted !== undefined) return noted;
   const pattern: unknown = req.route?.path;
   return typeof pattern === "string" ? `${req.baseUrl}${pattern}` : "unmatched";
 }
@@ -44,6 +69,7 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry });
 
   const middleware: RequestHandler = (req, res, next) => {
+    notePatternWhenMatched(req);
     // Scrapes are not user traffic: counting them would keep the request rate above zero on an
     // idle service and mix the scraper's latency into the users' percentiles.
     if (req.path === "/metrics") return next();

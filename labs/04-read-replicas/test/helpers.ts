@@ -129,3 +129,37 @@ export class CookieJar {
     return this.cookies.size;
   }
 }
+
+/** One Set-Cookie header, parsed strictly: attribute names lower-cased, flags as true. */
+export interface SetCookie {
+  name: string;
+  value: string;
+  attributes: Map<string, string | true>;
+  raw: string;
+}
+
+/**
+ * Parse every Set-Cookie header of a response without forgiving anything: the tests compare the
+ * attributes themselves (Max-Age, Path, HttpOnly, SameSite), which a cookie jar would ignore.
+ */
+export function setCookies(response: Response): SetCookie[] {
+  return response.headers.getSetCookie().map((raw) => {
+    const [pair = "", ...parts] = raw.split(";");
+    const eq = pair.indexOf("=");
+    const attributes = new Map<string, string | true>();
+    for (const part of parts) {
+      const trimmed = part.trim();
+      if (!trimmed) continue;
+      const at = trimmed.indexOf("=");
+      const key = (at < 0 ? trimmed : trimmed.slice(0, at)).trim().toLowerCase();
+      if (attributes.has(key)) attributes.set(`${key} (repeated)`, true);
+      attributes.set(key, at < 0 ? true : trimmed.slice(at + 1).trim());
+    }
+    return { name: eq < 0 ? pair.trim() : pair.slice(0, eq).trim(), value: eq < 0 ? "" : pair.slice(eq + 1).trim(), attributes, raw };
+  });
+}
+
+/** Where each find/aggregate since `from` went, as "primary"/"secondary", for failure messages. */
+export function describeTargets(commands: readonly SentCommand[], from: number, primary: string, name?: string): string {
+  return readsSince(commands, from, name).map((c) => (c.address === primary ? "primary" : "secondary")).join(", ") || "nowhere";
+}

@@ -10,6 +10,24 @@ function toView(profile: Profile) {
 }
 
 /**
+ * How far in the future a marker may be dated: the instance that wrote it may run a little ahead
+ * of this one. One second covers the clock skew of NTP-synced hosts.
+ */
+const maxClockSkewMs = 1000;
+
+/**
+ * The cookie comes back from the client, so it is an input like any other. Only the age check
+ * bounds it: without the upper limit, a client that sets the marker far in the future (or keeps
+ * replaying one) pins all its reads to the primary forever. A forged marker dated "now" buys at
+ * most one window of primary reads, no more than a real write gives, so bounding is enough and
+ * the value need not be signed.
+ */
+function isWithinWindow(writtenAt: number, now: number, windowMs: number): boolean {
+  const age = now - writtenAt;
+  return age >= -maxClockSkewMs && age < windowMs;
+}
+
+/**
  * PATCH /profiles/:id updates a profile; GET /profiles/:id reads one.
  * `windowMs` is how long after a write the writer's own reads must stay on the primary.
  */
@@ -51,7 +69,7 @@ export function profileRoutes(db: Db, windowMs: number): Router {
     // wrote within the window might hit a secondary that has not applied its write yet, so it
     // reads from the primary. The window is far longer than the lag we expect.
     const writtenAt = lastWriteAt(req);
-    const wroteRecently = writtenAt !== undefined && Date.now() - writtenAt < windowMs;
+    const wroteRecently = writtenAt !== undefined && isWithinWindow(writtenAt, Date.now(), windowMs);
     const readPreference = wroteRecently ? ReadPreference.PRIMARY : ReadPreference.SECONDARY_PREFERRED;
     const profile = await profiles.findOne({ _id: id }, { readPreference });
     if (!profile) {

@@ -1,11 +1,19 @@
+/**
+ * Step 3: where a profile read goes. A secondary by default; the primary while the client carries
+ * a marker of its own write younger than the window; never the primary because of a marker the
+ * client made up or kept too long; and still an answer when no secondary is up.
+ */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
 import { labServices, startInstance, type Instance } from "#kit/testing/index.ts";
-import { CookieJar, readsSince, replicaSetFixture, sleep, type ReplicaSetFixture } from "./helpers.ts";
+import { LAST_WRITE_COOKIE } from "../src/freshness.ts";
+import { CookieJar, describeTargets, readsSince, replicaSetFixture, sleep, type ReplicaSetFixture } from "./helpers.ts";
+import { lostSecondariesFixture, serverSelectionTimeoutMS } from "./lost-secondaries.ts";
 
 const json = { "content-type": "application/json" };
 
-describe("profile reads: secondaries by default, the primary right after your own write", () => {
+describe("step 3: profile reads go to secondaries, except right after your own write", () => {
   let fx: ReplicaSetFixture;
   let appA: string;
   let appB: string;
@@ -153,5 +161,93 @@ describe("profile reads: secondaries by default, the primary right after your ow
       const body = (await res.json()) as { error?: unknown };
       if (status !== 200) assert.equal(typeof body.error, "string", `expected a JSON { error } body for ${path}`);
     }
+  });
+
+  it("a marker dated in the future is not trusted: the read goes to a secondary", async () => {
+    const id = freshProfile();
+    const now = Date.now();
+    const forged = [now + 2_000, now + 60_000, now + 3_600_000, now + 10 * 365 * 86_400_000, 8_640_000_000_000_000];
+    for (const at of forged) {
+      const from = fx.commands.length;
+      const get = await fetch(`${appA}/profiles/${id}`, { headers: { cookie: `${LAST_WRITE_COOKIE}=${at}` } });
+      assert.equal(get.status, 200, `expected 200 for a GET with a marker dated ${at - now} ms in the future; got ${get.status}`);
+      const finds = readsSince(fx.commands, from, "find");
+      assert.ok(
+        finds.length > 0 && finds.every((c) => c.address !== fx.primary),
+        `expected a marker dated ${at - now} ms in the future to be ignored (read from a secondary); it was read from: ${describeTargets(fx.commands, from, fx.primary, "find")}. ` +
+          "The cookie comes from the client: a time ahead of now (beyond a second of clock skew) was never written by us, and trusting it pins the client to the primary for as long as it likes.",
+      );
+    }
+  });
+
+  it("only a marker younger than the window sends a read to the primary (any cookie value)", async () => {
+    const id = freshProfile();
+    const windowMs = 5000;
+    // Values that must NOT reach the primary: too old, too far ahead, or not a plain ms timestamp.
+    const untrusted = fc.oneof(
+      fc.integer({ min: 1, max: 6_000 }).map((ms) => ({ label: `${ms} ms too old`, value: () => String(Date.now() - windowMs - ms) })),
+      fc.integer({ min: 1_500, max: 1e9 }).map((ms) => ({ label: `${ms} ms in the future`, value: () => String(Date.now() + ms) })),
+      fc.integer({ min: 0, max: 4_000 }).map((ms) => ({ label: `seconds instead of ms`, value: () => String(Math.floor((Date.now() - ms) / 1000)) })),
+      fc.constantFrom("1e13", "0x19a", " 1", "-1", "NaN", "Infinity", "", "99999999999999999999").map((v) => ({ label: JSON.stringify(v), value: () => v })),
+      fc.string({ unit: fc.constantFrom(..."0123456789abcdefxXe.+-_ "), maxLength: 20 }).filter((v) => !/^\d+$/.test(v)).map((v) => ({ label: JSON.stringify(v), value: () => v })),
+    );
+    await fc.assert(
+      fc.asyncProperty(untrusted, async ({ label, value }) => {
+        const from = fx.commands.length;
+        const get = await fetch(`${appA}/profiles/${id}`, { headers: { cookie: `${LAST_WRITE_COOKIE}=${value()}` } });
+        assert.equal(get.status, 200, `marker ${label}: expected 200; got ${get.status}`);
+        const finds = readsSince(fx.commands, from, "find");
+        assert.ok(
+          finds.length > 0 && finds.every((c) => c.address !== fx.primary),
+          `marker ${label}: expected the read to go to a secondary; it went to: ${describeTargets(fx.commands, from, fx.primary, "find")}`,
+        );
+      }),
+      { numRuns: 80 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: windowMs - 1500 }), async (ageMs) => {
+        const from = fx.commands.length;
+        const get = await fetch(`${appA}/profiles/${id}`, { headers: { cookie: `${LAST_WRITE_COOKIE}=${Date.now() - ageMs}` } });
+        assert.equal(get.status, 200);
+        const finds = readsSince(fx.commands, from, "find");
+        assert.ok(
+          finds.length > 0 && finds.every((c) => c.address === fx.primary),
+          `a marker ${ageMs} ms old (window ${windowMs} ms): expected the read to go to the primary; it went to: ${describeTargets(fx.commands, from, fx.primary, "find")}`,
+        );
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("any :id that is not 24 hex digits gets 400 with a JSON error, never a 500", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 30 }), async (raw) => {
+        fc.pre(!/^[0-9a-f]{24}$/i.test(raw));
+        const res = await fetch(`${appA}/profiles/${encodeURIComponent(raw)}`);
+        const text = await res.text();
+        assert.ok(res.status === 400 || res.status === 404, `GET /profiles/${encodeURIComponent(raw)}: expected 400 (or 404 for a path that is not a profile); got ${res.status} ${text}`);
+        assert.equal(typeof (JSON.parse(text) as { error?: unknown }).error, "string", `expected a JSON { error } body; got ${text}`);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("step 3: profile reads keep working when every secondary is gone", () => {
+  it("with both secondaries down, reading a profile (no marker) still answers 200, from the primary", async (t) => {
+    const lost = await lostSecondariesFixture(`lost_profiles_${process.pid}`);
+    t.after(() => lost.close());
+    const id = lost.profiles[0]!._id.toHexString();
+    await lost.loseSecondaries();
+    const from = lost.commands.length;
+    const res = await fetch(`${lost.url}/profiles/${id}`);
+    assert.equal(
+      res.status,
+      200,
+      `expected an ordinary profile read to fall back to the primary when no secondary is up; got ${res.status} ` +
+        `(a read that accepts only a secondary fails after the driver's ${serverSelectionTimeoutMS} ms server selection timeout).`,
+    );
+    assert.equal(((await res.json()) as { id?: string }).id, id);
+    assert.ok(readsSince(lost.commands, from, "find").every((c) => c.address === lost.primary), "expected the fallback read to run on the primary");
   });
 });

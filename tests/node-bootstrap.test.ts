@@ -55,8 +55,9 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  test("npm ci installs without EBADENGINE or install-scripts warnings", async () => {
+  test("npm ci installs without EBADENGINE or install-scripts warnings", async (t) => {
     const ci = await run("npm", ["ci"], clone, env);
+    t.diagnostic(`npm ci: ${ci.seconds.toFixed(1)} s`);
     assert.equal(ci.code, 0, ci.stderr);
     const output = ci.stdout + ci.stderr;
     assert.doesNotMatch(output, /EBADENGINE/);
@@ -74,7 +75,7 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
     assert.equal(result.code, 1);
     const errors = linesMatching(result.stderr, /^error:/);
     assert.equal(errors.length, 1, result.stderr);
-    assert.ok(errors[0]!.includes(`needs Node.js 22.18 or newer (found v${systemVersion})`), errors[0]);
+    assert.ok(errors[0]!.includes(`needs Node.js 22.18 or newer (found v${systemVersion})`), errors[0]!);
     assert.match(errors[0]!, /\.node-version/);
     assert.match(errors[0]!, /nvm/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
@@ -108,6 +109,7 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
     assert.doesNotMatch(npmTest.stdout + npmTest.stderr, /ERR_UNKNOWN_FILE_EXTENSION|fetching/);
 
     // npm start builds the site (no dist/ in a fresh clone) and serves it.
+    const started = performance.now();
     const server = spawn("npm", ["start"], { cwd: clone, env: { ...env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     try {
       let output = "";
@@ -121,6 +123,7 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
         server.stderr.on("data", look);
         server.on("close", (code) => reject(new Error(`npm start exited (${code}) before serving:\n${output}`)));
       });
+      t.diagnostic(`npm start, warm cache, from nothing built to serving: ${((performance.now() - started) / 1000).toFixed(1)} s`);
       const page = await fetch(url);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /Scalable APIs Workbook/);

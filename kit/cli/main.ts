@@ -9,15 +9,17 @@ import { showHint } from "./commands/hint.ts";
 import { listLabs } from "./commands/list.ts";
 import { resetLab } from "./commands/reset.ts";
 import { showSolution } from "./commands/solution.ts";
+import { startLab } from "./commands/start.ts";
 import { testLab } from "./commands/test.ts";
 import { watchLab } from "./commands/watch.ts";
 import { red, say, UsageError, warn } from "./output.ts";
 
-const commands = ["list", "test", "watch", "hint", "reset", "solution", "bench", "check", "help"] as const;
+const commands = ["list", "start", "test", "watch", "hint", "reset", "solution", "bench", "check", "help"] as const;
 
 const usage = `Usage: npm run lab -- <command> [lab] [options]
 
   list                 every lab and where you are with it
+  start <lab>          run the lab's app by hand: services, sample data, URL, curl lines; Ctrl-C stops it
   test <lab>           run the lab's tests against your code      (--verbose for full output)
   watch <lab>          re-run the tests when you save; keys: h hint, r run, q quit
   hint <lab>           reveal the next hint                        (--all for every hint)
@@ -68,6 +70,9 @@ async function main(argv: string[]): Promise<number> {
     case "list":
       await listLabs(labs);
       return 0;
+    case "start":
+      await startLab(pick());
+      return process.exitCode === 1 ? 1 : 0;
     case "test": {
       const summary = await testLab(pick(), { verbose: values.verbose });
       return summary.failed === 0 && summary.passed > 0 ? 0 : 1;

@@ -6,7 +6,7 @@ import { seedMessages } from "./src/seed.ts";
 const start: LabStart = {
   async seed({ db }) {
     const docs = await seedMessages(messagesCollection(db!), { count: 20_000 });
-    return { messages: docs.length.toLocaleString("en-US") };
+    return { "messages inserted:": docs.length.toLocaleString("en-US") };
   },
   processes: [{ name: "app", entry: "src/server.ts", portEnv: "PORT", env: { CURSOR_SECRET: "lab-start-only-secret" } }],
   examples: ({ url }) => [

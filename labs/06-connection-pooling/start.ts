@@ -7,6 +7,6 @@ const start: LabStart = {
     `curl -s ${url}/products/SKU-0042`,
     `curl -s ${url}/pool      # the pool: connections open, in use, and requests waiting for one`,
   ],
-  note: "To see the failure path, stop the database (Ctrl-C here stops the embedded one with the app) or start with MONGO_URL pointing at a port where nothing listens.",
+  note: "To see it fail fast, start it again with MONGO_URL=mongodb://127.0.0.1:1/ (nothing listens there) and repeat the first curl.",
 };
 export default start;

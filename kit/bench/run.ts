@@ -3,8 +3,8 @@ import { pathToFileURL } from "node:url";
 import type { Lab } from "../labs.ts";
 import { copyLab, makeScratch, materializeStarter, NoStarterError } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
-import { median } from "../testing/stats.ts";
-import { bold, dim, say, table, warn } from "../cli/output.ts";
+import { bold, dim, say, warn } from "../cli/output.ts";
+import { benchReport } from "./report.ts";
 import type { BenchContext, BenchFigure, BenchScenario } from "./types.ts";
 
 type Variant = BenchContext["variant"];
@@ -58,19 +58,6 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
 }
 
 function printTable(results: Map<Variant, Map<string, BenchFigure[]>>): void {
-  const variants = [...results.keys()];
-  const names = [...new Set([...results.values()].flatMap((m) => [...m.keys()]))];
-  const fmt = (n: number) => (Number.isNaN(n) ? "n/a" : Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(3));
-  const rows = names.map((name) => {
-    const medians = variants.map((v) => {
-      const samples = results.get(v)?.get(name) ?? [];
-      return { value: median(samples.map((f) => f.value)), unit: samples[0]?.unit ?? "", better: samples[0]?.better };
-    });
-    const base = medians[0]?.value ?? Number.NaN;
-    const last = medians.at(-1)?.value ?? Number.NaN;
-    const ratio = variants.length > 1 && base !== 0 && last !== 0 ? `${fmt(base / last)}×` : variants.length > 1 ? `${fmt(base)} → ${fmt(last)}` : "";
-    return [name, ...medians.map((m) => `${fmt(m.value)} ${m.unit}`), ratio];
-  });
   say();
-  for (const line of table([["figure (median)", ...variants, variants.length > 1 ? `${variants[0]} / ${variants.at(-1)}` : ""], ...rows])) say(line);
+  for (const line of benchReport(results)) say(line);
 }

@@ -19,6 +19,14 @@ export interface BenchFigure {
   unit: string;
   /** Which direction is an improvement; the kit uses it to word the comparison. */
   better: "lower" | "higher";
+  /** The figure the lab is about: printed first, in a sentence. Default: the first figure that is not a reference. */
+  headline?: boolean;
+  /**
+   * Measured without the learner's code (straight against the database, say), to show what the
+   * figures should look like. Printed apart, once, never compared. A name starting with
+   * "reference" means the same.
+   */
+  reference?: boolean;
 }
 
 export type BenchScenario = (context: BenchContext) => Promise<BenchFigure[]>;

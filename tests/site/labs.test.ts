@@ -1,6 +1,7 @@
 /// <reference lib="dom" /> // page.evaluate callbacks run in the browser
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -8,8 +9,13 @@ import sirv from "sirv";
 import { listLabs, type Lab } from "../../kit/labs.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
 import { listen } from "../../site/server/serve.ts";
+import type { Page } from "playwright-core";
 import { newContext, openSite, watchErrors, type SiteUnderTest } from "./helpers/browser.ts";
 import { distDir, repoRoot } from "./helpers/build.ts";
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A rung's first words as the page shows them: Markdown code spans and emphasis are gone. */
+const plain = (markdown: string) => markdown.replace(/[`*_]/g, "").split(/[.:;(]/)[0]!.trim().slice(0, 40);
 
 let site: SiteUnderTest;
 let labs: Lab[] = [];
@@ -23,28 +29,150 @@ after(async () => {
   await site?.close();
 });
 
-test("hints reveal one at a time and are remembered after a reload", async () => {
+/** A plain static host: no progress API, no cookie; the page keeps its own hint counts. */
+async function staticHost(): Promise<{ url: string; close(): Promise<void> }> {
+  const files = sirv(distDir, { dev: true });
+  const server: Server = createServer((req, res) => files(req, res, () => {
+    res.writeHead(404).end();
+  }));
+  const port = await listen(server, 0, "127.0.0.1");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** How many rungs of each step are open and how many can be seen (open or next to open). */
+async function ladderState(page: Page): Promise<{ open: number[]; visible: number[] }> {
+  return page.evaluate(() => {
+    const steps = [...document.querySelectorAll("lab-hints section[data-step]")];
+    return {
+      open: steps.map((step) => step.querySelectorAll("details[open]:not([hidden])").length),
+      visible: steps.map((step) => step.querySelectorAll("details:not([hidden])").length),
+    };
+  });
+}
+
+test("hints: a ladder per step from lab.json; a step's rungs open in order, and a static host remembers them in the browser", async () => {
   const lab = labs[0]!;
+  const steps = await stepsOfLab(lab);
+  const host = await staticHost();
+  const context = await newContext(site);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${host.url}/labs/${lab.id}/`);
+  assert.equal(await page.locator("lab-hints section[data-step]").count(), steps.length, "one ladder per step");
+  for (const [s, step] of steps.entries()) {
+    assert.equal(await page.locator(`lab-hints section[data-step="${s + 1}"] details`).count(), step.hints.length, `step ${s + 1} has its rungs`);
+  }
+  await page.locator("lab-hints[data-ready]").waitFor();
+  const zero = steps.map(() => 0);
+  assert.deepEqual(await ladderState(page), { open: zero, visible: steps.map(() => 1) }, "nothing open; only each step's first rung can be opened");
+
+  const last = steps.length - 1;
+  const ladder = page.locator(`lab-hints section[data-step="${last + 1}"]`);
+  await ladder.locator("summary").first().click();
+  const opened = steps.map((_, i) => (i === last ? 1 : 0));
+  assert.deepEqual((await ladderState(page)).open, opened, "opening a rung of the last step leaves the other steps closed");
+  assert.equal((await ladderState(page)).visible[last], Math.min(2, steps[last]!.hints.length), "the next rung of that step can now be opened");
+  assert.match((await ladder.locator("details").first().textContent()) ?? "", new RegExp(escape(plain(steps[last]!.hints[0]!))));
+  await page.reload();
+  await page.locator("lab-hints[data-ready]").waitFor();
+  assert.deepEqual((await ladderState(page)).open, opened, "the browser remembers which rungs were opened");
+  assert.deepEqual(errors, []);
+  await context.close();
+  await host.close();
+});
+
+test("hints work with JavaScript off: every rung is a <details> that opens", async () => {
+  const lab = labs[0]!;
+  const steps = await stepsOfLab(lab);
+  const context = await site.browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
+  const rung = page.locator(`lab-hints section[data-step="1"] details`).nth(steps[0]!.hints.length - 1);
+  const text = rung.locator("p").first();
+  assert.equal(await text.isVisible(), false, "closed until asked");
+  await rung.locator("summary").click();
+  assert.equal(await text.isVisible(), true, "the last rung opens without JavaScript");
+  await context.close();
+});
+
+test("one truth: rungs opened with the CLI show on the site, rungs opened on the site reach the CLI, and both agree on a reset", async () => {
+  const lab = labs[0]!;
+  const steps = await stepsOfLab(lab);
+  // The CLI runs on a copy of the lab in the site's progress root (a git repo, so that reset has a starter).
+  const root = site.progressRoot;
+  await rm(path.join(root, ".workbook"), { recursive: true, force: true });
+  await cp(lab.dir, path.join(root, "labs", lab.id), { recursive: true });
+  const git = (...args: string[]) => assert.equal(spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: root }).status, 0);
+  git("init", "-q");
+  git("add", "labs");
+  git("commit", "-q", "-m", "starter");
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, "kit/cli/main.ts"), ...args], { env: { ...process.env, WORKBOOK_ROOT: root, NO_COLOR: "1" }, encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout;
+  };
+  cli("hint", "1");
+  cli("hint", "1");
+  const expected = steps.map((step, i) => (i === 0 ? Math.min(2, step.hints.length) : 0));
+
   const context = await newContext(site);
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
-  const visible = () => page.locator("lab-hints li[data-hint]:visible").count();
-  const button = page.locator("[data-next-hint]");
-  const rungs = (await stepsOfLab(lab)).flatMap((step) => step.hints).length;
-  assert.equal(await visible(), 0, "no hint is shown before asking");
-  for (let shown = 1; shown <= rungs; shown++) {
-    await button.click();
-    assert.equal(await visible(), shown, `exactly ${shown} hint(s) after ${shown} click(s)`);
-    if (shown === 1) {
-      await page.reload();
-      assert.equal(await visible(), 1, "the browser remembers how many hints were opened");
-    }
+  await page.locator("lab-hints[data-ready]").waitFor();
+  assert.deepEqual((await ladderState(page)).open, expected, "the two rungs the CLI revealed are open on the page");
+
+  // The site's reveal goes through the local API into the same file: the CLI then goes on from there.
+  const next = page.locator(`lab-hints section[data-step="1"] details:not([open]):not([hidden]) summary`);
+  if (steps[0]!.hints.length > expected[0]!) {
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith("/api/progress/hints") && r.status() === 200), next.click()]);
+    expected[0]!++;
   }
-  assert.equal(await button.isVisible(), false, "the button goes away when every hint is shown");
-  const texts = await page.locator("lab-hints li[data-hint]").allTextContents();
-  assert.equal(texts.length, rungs, "the hints come from lab.json");
+  const written = JSON.parse(await readFile(path.join(root, ".workbook", "progress.json"), "utf8")).labs[lab.id];
+  assert.deepEqual(written.hintsShown.slice(0, 1), expected.slice(0, 1), "the site wrote its reveal into .workbook/progress.json");
+
+  // Passing, then reset with the CLI: the site says reset, not passing.
+  const entry = { ...written, lastRun: "2026-01-01T10:00:00.000Z", passed: 5, failed: 0, total: 5, firstPassedAt: "2026-01-01T10:00:00.000Z" };
+  await writeFile(path.join(root, ".workbook", "progress.json"), JSON.stringify({ version: 1, labs: { [lab.id]: entry } }));
+  await page.reload();
+  await page.locator(`[data-lab-status="${lab.id}"][data-state="passing"]`).waitFor();
+  await writeFile(path.join(root, "labs", lab.id, lab.manifest.files[0]!), "// the learner's edit\n");
+  cli("reset", "1", "--yes");
+  assert.match(cli("list"), /reset to the starter, not run since/);
+  await page.reload();
+  await page.locator(`[data-lab-status="${lab.id}"][data-state="reset"]`).waitFor();
+  await page.locator("lab-hints[data-ready]").waitFor();
+  assert.match((await page.locator(`[data-lab-status="${lab.id}"]`).textContent()) ?? "", /^Reset/);
+  assert.deepEqual((await ladderState(page)).open, expected, "a reset keeps the hints already seen");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a damaged lab entry in progress.json: that lab starts fresh and its page says where the old record went", async () => {
+  const [first, second] = labs;
+  const good = { lastRun: "2026-01-01T10:00:00.000Z", passed: 2, failed: 1, total: 3, hintsShown: [1], firstPassedAt: null };
+  await rm(path.join(site.progressRoot, ".workbook"), { recursive: true, force: true });
+  await mkdir(path.join(site.progressRoot, ".workbook"), { recursive: true });
+  const labsJson: Record<string, unknown> = { [first!.id]: { ...good, failed: -1 } };
+  if (second) labsJson[second.id] = good;
+  await writeFile(path.join(site.progressRoot, ".workbook", "progress.json"), JSON.stringify({ version: 1, labs: labsJson }));
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.goto(`${site.baseUrl}/labs/${first!.id}/`);
+  const status = page.locator(`[data-lab-status="${first!.id}"][data-state]`);
+  await status.waitFor();
+  assert.match((await status.textContent()) ?? "", /^Not started \(earlier progress was damaged and starts fresh; the old record is kept in \.workbook\/progress\.json\.broken-/);
+  if (second) {
+    await page.goto(`${site.baseUrl}/labs/${second.id}/`);
+    await page.locator(`[data-lab-status="${second.id}"][data-state="failing"]`).waitFor();
+    assert.equal(await page.locator("[data-progress-note]").count(), 0, "every other lab keeps its progress, with no note");
+  }
   await context.close();
 });
 
@@ -121,11 +249,7 @@ test("with npm start's endpoint, home and lab pages show each lab's progress", a
 });
 
 test("served as plain static files, pages ask for no progress and log no errors", async () => {
-  const files = sirv(distDir, { dev: true });
-  const server: Server = createServer((req, res) => files(req, res, () => {
-    res.writeHead(404).end();
-  }));
-  const port = await listen(server, 0, "127.0.0.1");
+  const host = await staticHost();
   const context = await newContext(site);
   const page = await context.newPage();
   const errors = watchErrors(page);
@@ -134,12 +258,11 @@ test("served as plain static files, pages ask for no progress and log no errors"
     if (request.url().includes("/api/")) apiCalls.push(request.url());
   });
   for (const url of ["/", `/labs/${labs[0]!.id}/`]) {
-    await page.goto(`http://127.0.0.1:${port}${url}`, { waitUntil: "networkidle" });
+    await page.goto(`${host.url}${url}`, { waitUntil: "networkidle" });
     assert.equal(await page.locator("[data-lab-status][data-state]").count(), 0, `${url} shows no progress`);
   }
   assert.deepEqual(apiCalls, []);
   assert.deepEqual(errors, []);
   await context.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await host.close();
 });

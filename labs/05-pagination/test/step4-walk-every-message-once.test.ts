@@ -88,6 +88,25 @@ test("messages deleted during the walk, including the one a cursor points at, do
   assert.equal(pages.at(-1)?.next, null, `expected the walk to reach next: null within 40 pages; it stopped after ${pages.length}`);
 });
 
+test("every page query sorts on createdAt, then _id, both newest first (the order must not depend on the plan MongoDB picks)", async () => {
+  const { app } = await appWith(100, 10);
+  app.commands.length = 0;
+  const first = asPage(await app.get("limit=10"), "GET /messages?limit=10");
+  asPage(await app.get(`after=${encodeURIComponent(first.next ?? "")}&limit=10`), "the second page");
+  const sorts = app.commands.filter((c) => c.commandName === "find").map((c) => {
+    const sort: unknown = c.command.sort; // the driver may hand the command a Map to keep key order
+    return JSON.stringify(sort instanceof Map ? Object.fromEntries(sort) : (sort ?? null));
+  });
+  assert.equal(sorts.length, 2, `expected one find per page; saw ${sorts.length}`);
+  for (const sort of sorts) {
+    assert.equal(
+      sort,
+      JSON.stringify({ createdAt: -1, _id: -1 }),
+      `expected each page's find to sort on createdAt then _id, both descending; it sent sort ${sort}. Without _id the order of messages that share a millisecond is whatever the plan happens to give.`,
+    );
+  }
+});
+
 test("the page parameter is ignored: no query ever skips documents", async () => {
   const { app } = await appWith(200, 50);
   app.commands.length = 0;

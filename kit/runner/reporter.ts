@@ -16,11 +16,21 @@ interface TestEvent {
   };
 }
 
+/**
+ * The failure in the test's own words, whole: node:test wraps the thrown error, so start from its cause, and
+ * keep every nested cause (fast-check reports "Property failed" and puts the assertion that failed, with
+ * the values, in `cause`).
+ */
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  const inner = cause instanceof Error ? cause : error;
-  return inner.message || inner.name;
+  const thrown = (error as { cause?: unknown }).cause instanceof Error ? ((error as { cause: Error }).cause) : error;
+  const parts = [thrown.message || thrown.name];
+  let inner = (thrown as { cause?: unknown }).cause;
+  for (let depth = 0; inner instanceof Error && depth < 5; depth++) {
+    parts.push(`Caused by: ${inner.message || inner.name}`);
+    inner = (inner as { cause?: unknown }).cause;
+  }
+  return parts.join("\n");
 }
 
 export default async function* reporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {

@@ -134,11 +134,11 @@ test("a limit of 5 is kept", () => {});
   );
   await writeFile(
     path.join(dir, "test/aa-cursor.test.ts"),
-    `import assert from "node:assert/strict";
-import { test } from "node:test";
+    `import { test } from "node:test";
 import { done } from "../src/state.ts";
 test("a tampered cursor gets a 400", () => {
-  assert.ok(done.cursor, "the tampered cursor was accepted: step 2's own failure");
+  // Shaped like fast-check's report: the assertion with the values is the cause.
+  if (!done.cursor) throw new Error("Property failed after 1 tests", { cause: new Error("the tampered cursor was accepted: step 2's own failure") });
 });
 `,
   );
@@ -165,7 +165,7 @@ describe("the lab CLI with steps", () => {
 
     await learnerDid(root, { limit: true, cursor: false });
     const second = lab(root, ["test", "1"]);
-    assert.match(second.out, /First failure \(step 2\): a tampered cursor gets a 400\n  the tampered cursor was accepted: step 2's own failure/);
+    assert.match(second.out, /First failure \(step 2\): a tampered cursor gets a 400\n  Property failed after 1 tests\n  Caused by: the tampered cursor was accepted: step 2's own failure/, "a nested cause is printed too");
     assert.match(second.out, /reveals the next hint for step 2 \(0 of 2 shown\)/);
     assert.deepEqual((await progressOf(root)).steps, [{ passed: 2, failed: 0 }, { passed: 0, failed: 1 }]);
 

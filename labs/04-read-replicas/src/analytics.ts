@@ -30,8 +30,8 @@ export function analyticsRoutes(db: Db): Router {
       { $group: { _id: { country: "$country", day: "$signupDay" }, signups: { $sum: 1 } } },
       { $sort: { "_id.day": 1, "_id.country": 1 } },
     ];
-    // TODO(1): this report can be a few hundred milliseconds out of date, so it should not load
-    // the primary. Send it to a secondary when one is available (read preference).
+    // TODO(1): this report may be a moment out of date, so it should not load the primary while a
+    // secondary is up, and it must still answer when none is. The README says what the tests check.
     const groups = await profiles.aggregate<{ _id: { country: string; day: string }; signups: number }>(pipeline).toArray();
     const rows: SignupRow[] = groups.map((g) => ({ country: g._id.country, day: g._id.day, signups: g.signups }));
     res.json({ from, to, rows });

@@ -35,8 +35,9 @@ export function profileRoutes(db: Db, windowMs: number): Router {
       res.status(404).json({ error: "no such profile" });
       return;
     }
-    // TODO(2): remember that this client has just written, so its next reads can go to the
-    // primary: set the LAST_WRITE_COOKIE cookie to the time of the write (see src/freshness.ts).
+    // TODO(2): mark this client as having just written, so whichever instance serves its next read
+    // knows: the LAST_WRITE_COOKIE cookie (src/freshness.ts). The README lists the attributes the
+    // tests read from the Set-Cookie header, and their units.
     res.json(toView(updated));
   });
 
@@ -46,9 +47,9 @@ export function profileRoutes(db: Db, windowMs: number): Router {
       res.status(400).json({ error: "profile id must be 24 hex digits" });
       return;
     }
-    // TODO(3): most profile reads can tolerate a little lag and should go to a secondary. But a
-    // client that wrote within the last `windowMs` (lastWriteAt(req)) must read from the primary,
-    // or it may see its old value.
+    // TODO(3): most profile reads can tolerate a little lag and should go to a secondary. A client
+    // that wrote within the last `windowMs` (lastWriteAt(req)) must read from the primary, or it may
+    // see its old value. The marker comes from the client: decide which values you believe.
     const profile = await profiles.findOne({ _id: id });
     if (!profile) {
       res.status(404).json({ error: "no such profile" });

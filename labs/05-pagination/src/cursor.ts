@@ -11,14 +11,11 @@ export interface CursorPosition {
   id: ObjectId;
 }
 
-// TODO(3): write encodeCursor and decodeCursor.
-// - encodeCursor: put the position into a string a URL can carry unescaped (e.g. base64url of
-//   JSON like {"t": <ms since epoch>, "id": "<24 hex chars>"}) and append a signature made with
-//   sign() from ./signing.ts, e.g. "<payload>.<signature>".
-// - decodeCursor: return the position only when the value is a string in exactly that format,
-//   the signature matches (hasValidSignature), and the JSON inside has the right fields and
-//   types (validate it with a strict zod schema). For anything else return undefined; the
-//   handler turns that into a 400.
+// TODO(3): write encodeCursor and decodeCursor (README, step 3, states the exact format).
+// - encodeCursor: the position as a string a URL carries unescaped, with a signature from
+//   ./signing.ts so the server can later tell its own cursors from edited or invented ones.
+// - decodeCursor: accept only what encodeCursor could have produced with this secret, and treat
+//   even a correctly signed payload as input to validate. Anything else: undefined, never a throw.
 
 export function encodeCursor(position: CursorPosition, secret: string): string {
   throw new Error(`TODO(3): encodeCursor is not written yet (position ${position.id}, secret of ${secret.length} characters)`);

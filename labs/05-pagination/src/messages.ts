@@ -17,22 +17,21 @@ export interface MessagesDeps {
 
 /** Start-up work for the messages collection; createApp awaits it before serving requests. */
 export async function prepareMessages(messages: Collection<MessageDoc>): Promise<void> {
-  // TODO(2): create the compound index that serves the page query's sort, so that a page is
-  // read straight off the index instead of sorting the collection. createIndex is idempotent:
-  // running it at every start-up is safe.
+  // TODO(2): make sure the index that serves the page order of TODO(4) exists before this
+  // resolves (createApp awaits it before the server listens). It runs at every start-up.
   void messages;
 }
 
 export function listMessages({ messages }: MessagesDeps): RequestHandler {
   return async (req, res) => {
-    // TODO(1): validate and cap limit: default 20, values above 100 become 100, and anything that
-    // is not a whole number of at least 1 written in digits (or is not a single value) is a 400.
+    // TODO(1): the server decides the page size. The README's step 1 gives the exact rule for
+    // every string a client can send (and the tests try all of them); the database must never be
+    // asked for more than one page plus one document.
     const limit = Math.max(1, Math.floor(Number(req.query.limit)) || 20);
     const page = Math.max(1, Math.floor(Number(req.query.page)) || 1);
 
-    // TODO(4): replace page/skip with a cursor. Sort on { createdAt: -1, _id: -1 }, start after
-    // the position decoded from ?after= (a 400 when it does not decode), ask for limit + 1
-    // documents to learn whether another page exists, and return `next` (null on the last page).
+    // TODO(4): replace page/skip with a cursor: a total order, the page that starts right after
+    // the position in ?after= (a 400 when it does not decode), and `next`, null on the last page.
     const docs = await messages
       .find({})
       .sort({ createdAt: -1 })
@@ -40,8 +39,8 @@ export function listMessages({ messages }: MessagesDeps): RequestHandler {
       .limit(limit)
       .toArray();
 
-    // TODO(5): an exact count reads every document on every request. Return an estimate from
-    // the collection's metadata instead, as `estimatedTotal`.
+    // TODO(5): an exact count reads every document on every request. Report an estimate that
+    // MongoDB keeps in the collection's metadata instead, as `estimatedTotal`.
     const total = await messages.countDocuments({});
 
     res.json({ items: docs.map(toMessageJson), page, limit, total });

@@ -1,5 +1,6 @@
-// Step 3: cursors are opaque and signed. The server accepts only cursors it issued itself (or a
-// sibling instance with the same secret issued); anything else is a 400 with a JSON error.
+// Step 4, through the route: the server accepts only cursors it issued itself (or a sibling instance
+// with the same secret issued); anything else is a 400 with a JSON error. These tests follow a real
+// `next` link, so they need steps 3 and 4 together.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { seedMessages, createRandom } from "../src/seed.ts";

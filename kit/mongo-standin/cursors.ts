@@ -11,7 +11,17 @@ const BATCH_BYTE_BUDGET = MAX_BSON_BYTES - 64 * 1024;
 /** mongod's default cursorTimeoutMillis: idle cursors are reaped after ten minutes. */
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-interface OpenCursor { ns: string; docs: Doc[]; pos: number; lastUsed: number }
+/** A result document: stored BSON bytes (returned as they are) or an object (projected, aggregated). */
+export type ResultDoc = Doc | Buffer;
+
+/**
+ * A result set: an array, or a view that fetches each stored document only when its batch is sent
+ * (a find over 100,000 documents then holds 100,000 record ids, not 100,000 Buffers). A document
+ * deleted before its batch is skipped, as a yielding mongod query would.
+ */
+export interface ResultList { readonly length: number; at(i: number): ResultDoc | undefined }
+
+interface OpenCursor { ns: string; docs: ResultList; pos: number; lastUsed: number }
 
 export class CursorRegistry {
   readonly #open = new Map<number, OpenCursor>();
@@ -23,7 +33,7 @@ export class CursorRegistry {
   }
 
   /** Reply for find/aggregate/list*: the first batch, and a cursor id when more remain. */
-  first(ns: string, docs: Doc[], batchSize: number | undefined, singleBatch = false): Doc {
+  first(ns: string, docs: ResultList, batchSize: number | undefined, singleBatch = false): Doc {
     this.#reapIdle();
     const cursor: OpenCursor = { ns, docs, pos: 0, lastUsed: Date.now() };
     const firstBatch = take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
@@ -64,12 +74,16 @@ export class CursorRegistry {
   }
 }
 
-function take(cursor: OpenCursor, count: number): Doc[] {
-  const batch: Doc[] = [];
+function take(cursor: OpenCursor, count: number): ResultDoc[] {
+  const batch: ResultDoc[] = [];
   let bytes = 0;
   while (batch.length < count && cursor.pos < cursor.docs.length) {
-    const doc = cursor.docs[cursor.pos]!;
-    bytes += BSON.calculateObjectSize(doc);
+    const doc = cursor.docs.at(cursor.pos);
+    if (doc === undefined) {
+      cursor.pos++;
+      continue;
+    }
+    bytes += Buffer.isBuffer(doc) ? doc.length : BSON.calculateObjectSize(doc);
     if (batch.length > 0 && bytes > BATCH_BYTE_BUDGET) break;
     batch.push(doc);
     cursor.pos++;

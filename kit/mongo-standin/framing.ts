@@ -30,36 +30,47 @@ export interface Request {
   rejection?: CommandError;
 }
 
-/** Collects chunks and yields complete messages; throws FrameError on anything malformed. */
+/**
+ * Collects chunks and yields complete messages; throws FrameError on anything malformed. Once a
+ * message's length is known its bytes are copied straight into one buffer of that size, so a
+ * large insertMany does not hold its chunks and a concatenated copy at the same time.
+ */
 export class FrameReader {
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #head = Buffer.alloc(4);
+  #headFilled = 0;
+  #frame: Buffer | undefined;
+  #filled = 0;
 
   push(chunk: Buffer): Request[] {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
     const out: Request[] = [];
-    for (;;) {
-      if (this.#buffered < 4) return out;
-      const head = this.#chunks[0]!.length >= 4 ? this.#chunks[0]! : this.#flatten();
-      const length = head.readInt32LE(0);
-      if (length < HEADER_BYTES + 5 || length > MAX_MESSAGE_BYTES) {
-        throw new FrameError(`message length ${length} is outside 21..${MAX_MESSAGE_BYTES} bytes`);
+    let at = 0;
+    while (at < chunk.length) {
+      if (!this.#frame) {
+        // The 4-byte length may straddle two chunks.
+        const take = Math.min(4 - this.#headFilled, chunk.length - at);
+        chunk.copy(this.#head, this.#headFilled, at, at + take);
+        this.#headFilled += take;
+        at += take;
+        if (this.#headFilled < 4) break;
+        const length = this.#head.readInt32LE(0);
+        if (length < HEADER_BYTES + 5 || length > MAX_MESSAGE_BYTES) {
+          throw new FrameError(`message length ${length} is outside 21..${MAX_MESSAGE_BYTES} bytes`);
+        }
+        this.#frame = Buffer.allocUnsafe(length);
+        this.#head.copy(this.#frame);
+        this.#filled = 4;
+        this.#headFilled = 0;
       }
-      if (this.#buffered < length) return out;
-      const all = this.#flatten();
-      const frame = all.subarray(0, length);
-      const rest = all.subarray(length);
-      this.#chunks = rest.length ? [rest] : [];
-      this.#buffered = rest.length;
-      out.push(parseFrame(frame));
+      const copied = chunk.copy(this.#frame, this.#filled, at);
+      this.#filled += copied;
+      at += copied;
+      if (this.#filled === this.#frame.length) {
+        const frame = this.#frame;
+        this.#frame = undefined;
+        out.push(parseFrame(frame));
+      }
     }
-  }
-
-  #flatten(): Buffer {
-    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
-    this.#chunks = [all];
-    return all;
+    return out;
   }
 }
 
@@ -95,7 +106,7 @@ function parseMsg(frame: Buffer, requestId: number): Request {
   let at = 20;
   let body: Doc | undefined;
   let tooLarge: string | undefined;
-  const sequences: [string, Doc[]][] = [];
+  const sequences: [string, Buffer[]][] = [];
   while (at < end) {
     const kind = frame[at++];
     if (kind === 0) {
@@ -109,11 +120,15 @@ function parseMsg(frame: Buffer, requestId: number): Request {
       const sectionEnd = at + frame.readInt32LE(at);
       if (sectionEnd > end || sectionEnd < at + 5) throw new FrameError('document sequence overruns its message');
       let [identifier, pos] = readCString(frame, at + 4, sectionEnd);
-      const docs: Doc[] = [];
+      // Sequence documents stay as BSON bytes: an insert stores them as they are (see bson-bytes.ts),
+      // and the other commands decode them one statement at a time (decodeSequence in context.ts).
+      const docs: Buffer[] = [];
       while (pos < sectionEnd) {
-        const [doc, size] = readDoc(frame, pos, sectionEnd);
+        if (pos + 5 > sectionEnd) throw new FrameError('truncated BSON document');
+        const size = frame.readInt32LE(pos);
+        if (size < 5 || pos + size > sectionEnd || frame[pos + size - 1] !== 0) throw new FrameError(`BSON document of ${size} bytes overruns its message`);
         if (size > MAX_BSON_BYTES) tooLarge = `document is ${size} bytes, over the ${MAX_BSON_BYTES} byte limit`;
-        docs.push(doc);
+        docs.push(frame.subarray(pos, pos + size));
         pos += size;
       }
       sequences.push([identifier, docs]);
@@ -157,8 +172,44 @@ function header(length: number, responseTo: number, opCode: number): Buffer {
   return head;
 }
 
+/** A BSON document from already-encoded elements: int32 size, the elements, a closing zero byte. */
+function bsonDocument(elements: Uint8Array[]): Buffer {
+  const size = elements.reduce((sum, e) => sum + e.length, 5);
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let at = 4;
+  for (const e of elements) {
+    out.set(e, at);
+    at += e.length;
+  }
+  out[at] = 0;
+  return out;
+}
+
+/** One element: type byte, field name, value bytes. */
+const bsonElement = (type: number, name: string, value: Uint8Array) => [Uint8Array.of(type), Buffer.from(`${name}\0`, 'utf8'), value];
+
+/** The elements of a serialised document, without its size and closing byte. */
+const elementsOf = (doc: Uint8Array) => doc.subarray(4, doc.length - 1);
+
+/**
+ * Serialises a reply. A cursor batch may hold stored documents as BSON bytes (see records.ts):
+ * those are copied into the reply as they are instead of being decoded and encoded again.
+ */
+function encodeBody(reply: Doc): Uint8Array {
+  const cursor = reply.cursor as Doc | undefined;
+  const field = cursor && ('firstBatch' in cursor ? 'firstBatch' : 'nextBatch' in cursor ? 'nextBatch' : undefined);
+  const batch = field ? (cursor![field] as unknown[]) : undefined;
+  if (!batch || !batch.some((doc) => Buffer.isBuffer(doc))) return BSON.serialize(reply);
+  const items = batch.flatMap((doc, i) => bsonElement(0x03, String(i), Buffer.isBuffer(doc) ? doc : BSON.serialize(doc as Doc)));
+  const { [field!]: _batch, ...cursorRest } = cursor!;
+  const cursorDoc = bsonDocument([...bsonElement(0x04, field!, bsonDocument(items)), elementsOf(BSON.serialize(cursorRest))]);
+  const { cursor: _cursor, ...rest } = reply;
+  return bsonDocument([...bsonElement(0x03, 'cursor', cursorDoc), elementsOf(BSON.serialize(rest))]);
+}
+
 export function encodeReply(request: Request, reply: Doc): Buffer {
-  const body = BSON.serialize(reply);
+  const body = encodeBody(reply);
   if (request.legacy) {
     // OP_REPLY: flags, cursorId (int64), startingFrom, numberReturned, then the document.
     const fixed = Buffer.alloc(20);

@@ -27,11 +27,18 @@ export function valueAt(doc: Doc, path: string): unknown {
   return value;
 }
 
+/**
+ * One index as two parallel arrays sorted in index order (key, then record id). Parallel arrays
+ * instead of one object per entry: the `_id_` index holds an entry for every document, and an
+ * object per entry would cost more memory than the document's own BSON bytes.
+ */
 export class Index {
   readonly spec: IndexSpec;
   readonly fields: string[];
   readonly dirs: number[];
-  entries: IndexEntry[] = [];
+  /** Keys in index order: the value itself for a one-field index, an array of values for a compound one. */
+  readonly #keys: unknown[] = [];
+  readonly #rids: number[] = [];
   /** Set once an indexed field holds an array; the planner then stops trusting this index's order. */
   multikey = false;
 
@@ -39,6 +46,16 @@ export class Index {
     this.spec = spec;
     this.fields = Object.keys(spec.key);
     this.dirs = this.fields.map((f) => (Number(spec.key[f]) < 0 ? -1 : 1));
+  }
+
+  get size(): number {
+    return this.#rids.length;
+  }
+
+  /** The entry at position `i` of the index order. */
+  entry(i: number): IndexEntry {
+    const stored = this.#keys[i];
+    return { key: this.fields.length === 1 ? [stored] : (stored as unknown[]), rid: this.#rids[i]! };
   }
 
   keyOf(doc: Doc): unknown[] | undefined {
@@ -56,20 +73,32 @@ export class Index {
     return 0;
   }
 
-  #compareEntry(a: IndexEntry, b: IndexEntry): number {
-    return this.compareKeys(a.key, b.key) || a.rid - b.rid;
+  #compareAt(i: number, key: unknown[], rid: number): number {
+    const stored = this.#keys[i];
+    const c = this.fields.length === 1 ? compareValues(stored, key[0]) * this.dirs[0]! : this.compareKeys(stored as unknown[], key);
+    return c || this.#rids[i]! - rid;
   }
 
-  /** First position whose entry is not before `probe` (binary search). */
-  #lowerBound(probe: IndexEntry): number {
+  /** First position whose entry is not before (key, rid) (binary search). */
+  #lowerBound(key: unknown[], rid: number): number {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.#rids.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#compareEntry(this.entries[mid]!, probe) < 0) lo = mid + 1;
+      if (this.#compareAt(mid, key, rid) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Record ids whose key equals `key`, in index order. */
+  ridsFor(key: unknown[]): number[] {
+    const out: number[] = [];
+    for (let i = this.#lowerBound(key, -Infinity); i < this.#rids.length; i++) {
+      if (this.#compareAt(i, key, this.#rids[i]!) !== 0) break;
+      out.push(this.#rids[i]!);
+    }
+    return out;
   }
 
   /** Throws the real E11000 error if another record already holds this key. */
@@ -77,12 +106,7 @@ export class Index {
     if (!this.spec.unique) return;
     const key = this.keyOf(doc);
     if (!key) return;
-    const at = this.#lowerBound({ key, rid: -Infinity });
-    for (let i = at; i < this.entries.length; i++) {
-      const entry = this.entries[i]!;
-      if (this.compareKeys(entry.key, key) !== 0) break;
-      if (entry.rid !== rid) throw this.duplicateError(ns, key);
-    }
+    if (this.ridsFor(key).some((other) => other !== rid)) throw this.duplicateError(ns, key);
   }
 
   duplicateError(ns: string, key: unknown[]): CommandError {
@@ -97,27 +121,36 @@ export class Index {
   add(doc: Doc, rid: number): void {
     const key = this.keyOf(doc);
     if (!key) return;
-    const entry = { key, rid };
-    const last = this.entries[this.entries.length - 1];
+    const stored = this.fields.length === 1 ? key[0] : key;
+    const last = this.#rids.length - 1;
     // Fast path: ObjectIds and timestamps mostly arrive in ascending order.
-    if (!last || this.#compareEntry(last, entry) < 0) this.entries.push(entry);
-    else this.entries.splice(this.#lowerBound(entry), 0, entry);
+    if (last < 0 || this.#compareAt(last, key, rid) < 0) {
+      this.#keys.push(stored);
+      this.#rids.push(rid);
+    } else {
+      const at = this.#lowerBound(key, rid);
+      this.#keys.splice(at, 0, stored);
+      this.#rids.splice(at, 0, rid);
+    }
   }
 
   remove(doc: Doc, rid: number): void {
     const key = this.keyOf(doc);
     if (!key) return;
-    const at = this.#lowerBound({ key, rid });
-    if (this.entries[at]?.rid === rid) this.entries.splice(at, 1);
+    const at = this.#lowerBound(key, rid);
+    if (this.#rids[at] === rid) {
+      this.#keys.splice(at, 1);
+      this.#rids.splice(at, 1);
+    }
   }
 
   /** First entry position for which `before` is false; `before` must hold for a prefix of the entries. */
   partitionPoint(before: (entry: IndexEntry) => boolean): number {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.#rids.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(this.entries[mid]!)) lo = mid + 1;
+      if (before(this.entry(mid))) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -133,13 +166,22 @@ export class Index {
 }
 
 /**
+ * bson 7 keeps an ObjectId as four 24-bit numbers (its `id` getter builds a new Buffer on every
+ * call, which made index searches allocate). Comparing the numbers in order is byte order.
+ */
+interface OidParts { i0: number; i1: number; i2: number; i3: number }
+function compareObjectIds(a: OidParts, b: OidParts): number {
+  return a.i0 - b.i0 || a.i1 - b.i1 || a.i2 - b.i2 || a.i3 - b.i3;
+}
+
+/**
  * MongoDB's value order (mingo's compare), with fast paths for the common same-type keys:
  * ObjectIds compare by their bytes, which is the order of their hex strings.
  */
 export function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (a instanceof ObjectId && b instanceof ObjectId) return Buffer.compare(a.id, b.id);
+  if (a instanceof ObjectId && b instanceof ObjectId) return compareObjectIds(a as unknown as OidParts, b as unknown as OidParts);
   if (a instanceof Date && b instanceof Date) return Math.sign(a.getTime() - b.getTime());
   return compare(a, b);
 }

@@ -18,7 +18,10 @@ export interface FindSpec {
 }
 
 export interface FindResult {
-  docs: Doc[];
+  /** Record ids of the result, in result order. */
+  rids: number[];
+  /** The result documents, decoded (fresh objects the caller may change). */
+  docs(): Doc[];
   docsExamined: number;
   keysExamined: number;
   plan: Doc;
@@ -115,12 +118,12 @@ function chooseIndex(coll: Collection, spec: FindSpec, sortFields: string[]): Ch
 
 /** The [start, end) slice of index entries whose leading key lies within the range. */
 function slice(index: Index, range: Range | undefined): [number, number] {
-  if (!range) return [0, index.entries.length];
+  if (!range) return [0, index.size];
   const dir = index.dirs[0]!;
   const cmp = (e: IndexEntry, b: Bound) => compareValues(e.key[0], b.value) * dir;
   const [first, last] = dir > 0 ? [range.lo, range.hi] : [range.hi, range.lo];
   const start = first ? index.partitionPoint((e) => { const c = cmp(e, first); return c < 0 || (c === 0 && !first.inclusive); }) : 0;
-  const end = last ? index.partitionPoint((e) => { const c = cmp(e, last); return c < 0 || (c === 0 && last.inclusive); }) : index.entries.length;
+  const end = last ? index.partitionPoint((e) => { const c = cmp(e, last); return c < 0 || (c === 0 && last.inclusive); }) : index.size;
   return [start, Math.max(start, end)];
 }
 
@@ -145,10 +148,15 @@ function keyDocument(index: Index, key: unknown[]): Doc {
   return doc;
 }
 
-function sortSkipLimit(docs: Doc[], spec: FindSpec, sorted: boolean): Doc[] {
-  if (!sorted && spec.sort && Object.keys(spec.sort).length) docs = mingoFind(docs, {}).sort(spec.sort as Record<string, 1 | -1>).all() as Doc[];
+/** Sorts in memory when no index gave the order, then applies what is left of skip and limit. */
+function sortSkipLimit(rids: number[], decode: (rid: number) => Doc, spec: FindSpec, sorted: boolean): number[] {
+  if (!sorted && spec.sort && Object.keys(spec.sort).length) {
+    const ridOf = new Map<Doc, number>(rids.map((rid) => [decode(rid), rid]));
+    const order = mingoFind([...ridOf.keys()], {}).sort(spec.sort as Record<string, 1 | -1>).all() as Doc[];
+    rids = order.map((doc) => ridOf.get(doc)!);
+  }
   const start = spec.skip ?? 0;
-  return docs.slice(start, spec.limit ? start + spec.limit : undefined);
+  return rids.slice(start, spec.limit ? start + spec.limit : undefined);
 }
 
 export function runFind(coll: Collection | undefined, spec: FindSpec): FindResult {
@@ -156,13 +164,20 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
   const limit = spec.limit ?? 0;
   // Parsed before anything else so that a bad filter fails even on a missing collection, as in mongod.
   const query = new Query(spec.filter ?? {}, spec.variables ? { variables: spec.variables } : undefined);
-  if (!coll) return { docs: [], docsExamined: 0, keysExamined: 0, plan: { stage: 'EOF' } };
+  if (!coll) return { rids: [], docs: () => [], docsExamined: 0, keysExamined: 0, plan: { stage: 'EOF' } };
+  // Documents decoded to test the filter are kept for sorting and for the caller.
+  const decoded = new Map<number, Doc>();
+  const decode = (rid: number) => {
+    let doc = decoded.get(rid);
+    if (!doc) decoded.set(rid, (doc = coll.doc(rid)!));
+    return doc;
+  };
   const matchesAll = Object.keys(spec.filter ?? {}).length === 0;
   const sortFields = Object.keys(spec.sort ?? {}).filter((f) => f !== '$natural');
   const choice = chooseIndex(coll, spec, sortFields);
   let docsExamined = 0;
   let keysExamined = 0;
-  const matched: Doc[] = [];
+  const matched: number[] = [];
   let skippedByIndex = 0;
   let skipPlanned = false;
   // With the order already right, we can stop once skip + limit documents have matched.
@@ -178,16 +193,15 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
     const keyTest = keyOnly && Object.keys(spec.filter ?? {}).length > 0;
     const skipBelowFetch = keyOnly && choice.providesSort;
     for (let n = 0; n < end - start; n++) {
-      const entry = index.entries[backward ? end - 1 - n : start + n]!;
+      const entry = index.entry(backward ? end - 1 - n : start + n);
       keysExamined++;
       if (keyTest && !query.test(keyDocument(index, entry.key))) continue;
       if (skipBelowFetch && skippedByIndex < skip) {
         skippedByIndex++;
         continue;
       }
-      const doc = coll.records.get(entry.rid)!;
       docsExamined++;
-      if (keyOnly || matchesAll || query.test(doc)) matched.push(doc);
+      if (keyOnly || matchesAll || query.test(decode(entry.rid))) matched.push(entry.rid);
       if (enough(choice.providesSort)) break;
     }
     const ixscan: Doc = { stage: 'IXSCAN', keyPattern: { ...index.spec.key }, indexName: index.spec.name, isMultiKey: false,
@@ -198,9 +212,10 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
       : { stage: 'FETCH', ...(keyOnly ? {} : { filter: spec.filter }), inputStage: ixscan };
   } else {
     const ordered = sortFields.length === 0;
-    for (const doc of coll.records.values()) {
+    // An empty filter needs no document decoded: the bytes go back to the client as stored.
+    for (const rid of coll.records.rids()) {
       docsExamined++;
-      if (matchesAll || query.test(doc)) matched.push(doc);
+      if (matchesAll || query.test(decode(rid))) matched.push(rid);
       if (enough(ordered)) break;
     }
     plan = { stage: 'COLLSCAN', ...(spec.filter && Object.keys(spec.filter).length ? { filter: spec.filter } : {}), direction: 'forward' };
@@ -210,5 +225,6 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
   if (skip && !skipPlanned) plan = { stage: 'SKIP', skipAmount: skip, inputStage: plan };
   if (limit) plan = { stage: 'LIMIT', limitAmount: limit, inputStage: plan };
   const rest = { ...spec, skip: skip - skippedByIndex };
-  return { docs: sortSkipLimit(matched, rest, sorted), docsExamined, keysExamined, plan };
+  const rids = sortSkipLimit(matched, decode, rest, sorted);
+  return { rids, docs: () => rids.map(decode), docsExamined, keysExamined, plan };
 }

@@ -1,14 +1,15 @@
-// In-memory databases and collections. Stored documents are never mutated in place: updates
-// build a new object and swap it in, so cursors, replies and secondaries may share references safely.
-import { BSON, ObjectId } from 'bson';
+// In-memory databases and collections. Documents are stored as BSON bytes (records.ts) that are
+// never changed in place, so cursors, replies and secondaries may share them safely.
+import { BSON } from 'bson';
 import { CommandError, type Doc } from './errors.ts';
 import { MAX_BSON_BYTES } from './framing.ts';
 import { Index, type IndexSpec } from './indexes.ts';
+import { RecordStore } from './records.ts';
 
 /** A change as the primary made it; secondaries replay these after the configured lag. */
 export type OplogOp =
-  | { op: 'insert'; db: string; coll: string; doc: Doc }
-  | { op: 'replace'; db: string; coll: string; id: unknown; doc: Doc }
+  | { op: 'insert'; db: string; coll: string; id: unknown; bytes: Buffer }
+  | { op: 'replace'; db: string; coll: string; id: unknown; doc: Doc; bytes: Buffer }
   | { op: 'delete'; db: string; coll: string; id: unknown }
   | { op: 'createCollection'; db: string; coll: string }
   | { op: 'createIndex'; db: string; coll: string; spec: IndexSpec }
@@ -18,22 +19,22 @@ export type OplogOp =
 
 export type OplogListener = (op: OplogOp) => void;
 
-function idKey(id: unknown): string {
-  if (id instanceof ObjectId) return `o${id.toHexString()}`;
-  if (typeof id === 'string') return `s${id}`;
-  if (typeof id === 'number') return `n${id}`;
-  return `x${BSON.EJSON.stringify({ id }, { relaxed: false })}`;
+function encode(doc: Doc): Buffer {
+  const bytes = BSON.serialize(doc);
+  if (bytes.length > MAX_BSON_BYTES) {
+    throw new CommandError('BSONObjectTooLarge', `Resulting document after update is larger than ${MAX_BSON_BYTES}`);
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 export class Collection {
   readonly db: string;
   readonly name: string;
-  /** Records in natural (insertion) order, keyed by record id. */
-  readonly records = new Map<number, Doc>();
+  /** The documents as BSON bytes, by record id, in natural (insertion) order. */
+  readonly records = new RecordStore();
   readonly indexes = new Map<string, Index>();
-  readonly #byId = new Map<string, number>();
   readonly #emit: OplogListener;
-  #nextRid = 1;
+  #nextRid = 0;
 
   constructor(db: string, name: string, emit: OplogListener) {
     this.db = db;
@@ -46,48 +47,60 @@ export class Collection {
     return `${this.db}.${this.name}`;
   }
 
+  /** The record holding this _id, found through the _id index. */
   ridOf(id: unknown): number | undefined {
-    return this.#byId.get(idKey(id));
+    return this.indexes.get('_id_')!.ridsFor([id])[0];
   }
 
-  /** Inserts a document that already carries an `_id`; throws E11000 before changing anything. */
+  /** A fresh decoded copy of a stored document. */
+  doc(rid: number): Doc | undefined {
+    return this.records.doc(rid);
+  }
+
+  /** Inserts a document that already carries an `_id` (first); throws E11000 before changing anything. */
   insert(doc: Doc): void {
-    const key = idKey(doc._id);
-    if (this.#byId.has(key)) throw this.indexes.get('_id_')!.duplicateError(this.ns, [doc._id]);
-    const rid = this.#nextRid++;
-    for (const index of this.indexes.values()) if (index.spec.name !== '_id_') index.checkUnique(this.ns, doc, rid);
-    this.records.set(rid, doc);
-    this.#byId.set(key, rid);
-    for (const index of this.indexes.values()) index.add(doc, rid);
-    this.#emit({ op: 'insert', db: this.db, coll: this.name, doc });
+    this.insertBytes(encode(doc), doc._id, doc);
   }
 
-  replace(rid: number, doc: Doc): void {
-    const old = this.records.get(rid);
+  /**
+   * Inserts a document given as BSON bytes with `_id` first. Only secondary indexes need the
+   * decoded document; `doc` saves decoding it again when the caller has it.
+   */
+  insertBytes(bytes: Buffer, id: unknown, doc?: Doc): void {
+    const rid = this.#nextRid++;
+    const idIndex = this.indexes.get('_id_')!;
+    if (idIndex.ridsFor([id]).length) throw idIndex.duplicateError(this.ns, [id]);
+    if (this.indexes.size > 1) doc ??= BSON.deserialize(bytes);
+    for (const index of this.indexes.values()) if (index !== idIndex) index.checkUnique(this.ns, doc!, rid);
+    this.records.put(rid, bytes);
+    idIndex.add({ _id: id }, rid);
+    for (const index of this.indexes.values()) if (index !== idIndex) index.add(doc!, rid);
+    this.#emit({ op: 'insert', db: this.db, coll: this.name, id, bytes });
+  }
+
+  replace(rid: number, doc: Doc, bytes: Buffer = encode(doc)): void {
+    const old = this.records.doc(rid);
     if (!old) return;
-    if (BSON.calculateObjectSize(doc) > MAX_BSON_BYTES) {
-      throw new CommandError('BSONObjectTooLarge', `Resulting document after update is larger than ${MAX_BSON_BYTES}`);
-    }
     for (const index of this.indexes.values()) if (index.spec.name !== '_id_') index.checkUnique(this.ns, doc, rid);
     for (const index of this.indexes.values()) index.remove(old, rid);
-    this.records.set(rid, doc);
+    this.records.put(rid, bytes);
     for (const index of this.indexes.values()) index.add(doc, rid);
-    this.#emit({ op: 'replace', db: this.db, coll: this.name, id: doc._id, doc });
+    this.#emit({ op: 'replace', db: this.db, coll: this.name, id: doc._id, doc, bytes });
   }
 
   remove(rid: number): void {
-    const old = this.records.get(rid);
+    const old = this.records.doc(rid);
     if (!old) return;
     for (const index of this.indexes.values()) index.remove(old, rid);
     this.records.delete(rid);
-    this.#byId.delete(idKey(old._id));
     this.#emit({ op: 'delete', db: this.db, coll: this.name, id: old._id });
   }
 
   /** Builds the index over existing documents; refuses (E11000) if they already violate uniqueness. */
   createIndex(spec: IndexSpec): void {
     const index = new Index(spec);
-    for (const [rid, doc] of this.records) {
+    for (const rid of this.records.rids()) {
+      const doc = this.records.doc(rid)!;
       index.checkUnique(this.ns, doc, rid);
       index.add(doc, rid);
     }
@@ -100,8 +113,9 @@ export class Collection {
     this.#emit({ op: 'dropIndex', db: this.db, coll: this.name, name });
   }
 
+  /** Every document, decoded (aggregation input). */
   docs(): Doc[] {
-    return [...this.records.values()];
+    return [...this.records.rids()].map((rid) => this.records.doc(rid)!);
   }
 }
 
@@ -146,7 +160,7 @@ export class Store {
 /** Replays one primary change on a secondary's own store. */
 export function applyOp(store: Store, op: OplogOp): void {
   switch (op.op) {
-    case 'insert': return store.ensureCollection(op.db, op.coll).insert(op.doc);
+    case 'insert': return store.ensureCollection(op.db, op.coll).insertBytes(op.bytes, op.id);
     case 'createCollection': return void store.ensureCollection(op.db, op.coll);
     case 'createIndex': return store.ensureCollection(op.db, op.coll).createIndex(op.spec);
     case 'dropIndex': return store.collection(op.db, op.coll)?.dropIndex(op.name);
@@ -156,7 +170,7 @@ export function applyOp(store: Store, op: OplogOp): void {
       const coll = store.collection(op.db, op.coll);
       const rid = coll?.ridOf(op.id);
       if (!coll || rid === undefined) return;
-      return op.op === 'replace' ? coll.replace(rid, op.doc) : coll.remove(rid);
+      return op.op === 'replace' ? coll.replace(rid, op.doc, op.bytes) : coll.remove(rid);
     }
   }
 }

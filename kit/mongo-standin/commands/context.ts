@@ -1,6 +1,8 @@
 // What every command handler gets: the member's data and cursors, and its place in the replica set.
 import type { Timestamp } from 'bson';
 import type { CursorRegistry } from '../cursors.ts';
+import { BSON } from 'bson';
+import { aggregate } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
 import type { Store } from '../store.ts';
 
@@ -62,4 +64,30 @@ export function nonNegative(cmd: Doc, field: string): number | undefined {
 /** Collation changes how strings compare everywhere; the stand-in refuses it rather than ignore it. */
 export function refuseCollation(where: Doc, command: string): void {
   if (where.collation !== undefined && where.collation !== null) throw unsupported(`collation (on ${command})`);
+}
+
+/**
+ * The command's `let` document. mongod evaluates each value as a constant expression once per
+ * command (`{ $literal: '$x' }` is the string '$x', `{ $rand: {} }` one number); mingo takes
+ * variables as given, so they are evaluated here.
+ */
+export function letVariables(cmd: Doc): Doc | undefined {
+  const raw = optionalDoc(cmd, 'let');
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  return aggregate([{}], [{ $replaceWith: { $literal: {} } }, { $set: raw }])[0] as Doc;
+}
+
+/**
+ * A command's list of statements or documents as objects. Lists sent as an OP_MSG document
+ * sequence arrive as BSON bytes (framing.ts); they are decoded here, where they are used.
+ */
+export function decodeSequence(list: unknown[]): Doc[] {
+  return list.map((item) => {
+    if (!Buffer.isBuffer(item)) return item as Doc;
+    try {
+      return BSON.deserialize(item);
+    } catch (err) {
+      throw new CommandError('BadValue', `invalid BSON document: ${(err as Error).message}`);
+    }
+  });
 }

@@ -1,14 +1,11 @@
 // Databases and collections: listing, creating, dropping, and their statistics.
-import { BSON } from 'bson';
 import { Query } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
 import type { Collection } from '../store.ts';
 import { collectionName, optionalDoc, refuseCollation, type Handler } from './context.ts';
 
 function dataSize(coll: Collection): number {
-  let bytes = 0;
-  for (const doc of coll.records.values()) bytes += BSON.calculateObjectSize(doc);
-  return bytes;
+  return coll.records.bytes;
 }
 
 const listCollections: Handler = (cmd, ctx) => {
@@ -72,7 +69,7 @@ const collStats: Handler = (cmd, ctx) => {
   const size = dataSize(coll);
   const count = coll.records.size;
   const indexSizes: Doc = {};
-  for (const ix of coll.indexes.values()) indexSizes[ix.spec.name] = ix.entries.length * 32;
+  for (const ix of coll.indexes.values()) indexSizes[ix.spec.name] = ix.size * 32;
   return {
     ns: coll.ns, size, count, avgObjSize: count ? Math.round(size / count) : 0, storageSize: size,
     nindexes: coll.indexes.size, totalIndexSize: Object.values(indexSizes).reduce((a, b) => Number(a) + Number(b), 0), indexSizes, ok: 1,

@@ -4,7 +4,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
 import { valueAt } from '../indexes.ts';
 import { runFind, type FindSpec } from '../planner.ts';
-import { collectionName, nonNegative, optionalCount, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
+import { collectionName, nonNegative, optionalCount, optionalDoc, letVariables, refuseCollation, type Context, type Handler } from './context.ts';
 import { checkProjection, project } from './projection.ts';
 
 function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
@@ -21,7 +21,7 @@ function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
     // A negative limit is the legacy spelling of "limit, in a single batch".
     limit: limit === undefined ? undefined : Math.abs(limit),
     hint: cmd.hint,
-    variables: optionalDoc(cmd, 'let'),
+    variables: letVariables(cmd),
   };
 }
 
@@ -32,8 +32,12 @@ function batchSizeOf(cmd: Doc): number | undefined {
 const find: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'find');
   const spec = findSpec(cmd);
-  const result = runFind(ctx.store.collection(ctx.db, name), spec);
-  const docs = project(result.docs, spec.filter, spec.projection, spec.variables);
+  const coll = ctx.store.collection(ctx.db, name);
+  const result = runFind(coll, spec);
+  // Without a projection the stored BSON bytes go back as they are.
+  const docs = spec.projection && Object.keys(spec.projection).length
+    ? project(result.docs(), spec.filter, spec.projection, spec.variables)
+    : { length: result.rids.length, at: (i: number) => coll!.records.get(result.rids[i]!) };
   const single = cmd.singleBatch === true || (typeof cmd.limit === 'number' && cmd.limit < 0);
   return ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSizeOf(cmd), single);
 };
@@ -60,7 +64,7 @@ const count: Handler = (cmd, ctx) => {
   // No filter: the collection's size is known without looking at a document (estimatedDocumentCount).
   const total = !query || Object.keys(query).length === 0
     ? coll?.records.size ?? 0
-    : runFind(coll, { filter: query, hint: cmd.hint }).docs.length;
+    : runFind(coll, { filter: query, hint: cmd.hint }).rids.length;
   const n = Math.max(0, total - skip);
   return { n: limit ? Math.min(n, limit) : n, ok: 1 };
 };
@@ -69,7 +73,7 @@ const distinct: Handler = (cmd, ctx) => {
   const key = cmd.key;
   if (typeof key !== 'string') throw new CommandError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
   refuseCollation(cmd, 'distinct');
-  const { docs } = runFind(ctx.store.collection(ctx.db, collectionName(cmd, 'distinct')), { filter: optionalDoc(cmd, 'query') });
+  const docs = runFind(ctx.store.collection(ctx.db, collectionName(cmd, 'distinct')), { filter: optionalDoc(cmd, 'query') }).docs();
   const seen = new Map<string, unknown>();
   const add = (v: unknown) => { if (v !== undefined) seen.set(BSON.EJSON.stringify({ v }, { relaxed: false }), v); };
   for (const doc of docs) {
@@ -81,8 +85,6 @@ const distinct: Handler = (cmd, ctx) => {
   return { values: [...seen.values()], ok: 1 };
 };
 
-/** Stages that never modify their input, so documents can go in without a defensive copy. */
-const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$skip', '$limit', '$count', '$project', '$sortByCount']);
 const REFUSED_STAGES: Record<string, string> = {
   $changeStream: 'change streams ($changeStream)', $out: 'the aggregation stage $out', $merge: 'the aggregation stage $merge',
   $currentOp: 'the aggregation stage $currentOp', $collStats: 'the aggregation stage $collStats',
@@ -101,9 +103,9 @@ function checkPipeline(pipeline: Doc[]): void {
 }
 
 function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[], variables: Doc | undefined): Doc[] {
-  const copyInput = pipeline.some((stage) => !READ_ONLY_STAGES.has(Object.keys(stage)[0] ?? ''));
+  // The input documents are freshly decoded copies, so stages may change them without cloning.
   const aggregator = new Aggregator(pipeline, {
-    processingMode: copyInput ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF,
+    processingMode: ProcessingMode.CLONE_OFF,
     collectionResolver: (name: string) => ctx.store.collection(ctx.db, name)?.docs() ?? [],
     variables,
   });
@@ -129,7 +131,7 @@ const aggregate: Handler = (cmd, ctx) => {
     source = ctx.store.collection(ctx.db, name)?.docs() ?? [];
     ns = `${ctx.db}.${name}`;
   }
-  const docs = runPipeline(ctx, source, pipeline, optionalDoc(cmd, 'let'));
+  const docs = runPipeline(ctx, source, pipeline, letVariables(cmd));
   return ctx.cursors.first(ns, docs, nonNegative(cursorOpts, 'batchSize'));
 };
 
@@ -149,7 +151,7 @@ const explain: Handler = (cmd, ctx) => {
   };
   if (cmd.verbosity !== 'queryPlanner') {
     reply.executionStats = {
-      executionSuccess: true, nReturned: result.docs.length, executionTimeMillis: millis,
+      executionSuccess: true, nReturned: result.rids.length, executionTimeMillis: millis,
       totalKeysExamined: result.keysExamined, totalDocsExamined: result.docsExamined, executionStages: result.plan,
     };
   }

@@ -4,14 +4,16 @@ import { CommandError, errorReply, type Doc } from '../errors.ts';
 import { runFind } from '../planner.ts';
 import type { Collection } from '../store.ts';
 import { applyUpdate, checkUpdateSpec, idFirst, isReplacement, upsertDocument, type UpdateOptions, type UpdateSpec } from './updates.ts';
-import { collectionName, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
+import { findId, withIdFirst } from '../bson-bytes.ts';
+import { collectionName, decodeSequence, letVariables, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
 import { project } from './projection.ts';
 
-function statements(cmd: Doc, field: string): Doc[] {
+/** The command's documents or statements: objects, or BSON bytes when sent as a document sequence. */
+function statements(cmd: Doc, field: string): unknown[] {
   const list = cmd[field];
   if (!Array.isArray(list)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or is not an array`);
   if (list.length > 100_000) throw new CommandError('InvalidOptions', `Write batch sizes must be between 1 and 100000. Got ${list.length} operations.`);
-  return list as Doc[];
+  return list;
 }
 
 function writeError(err: unknown, index: number): Doc {
@@ -23,7 +25,7 @@ function writeError(err: unknown, index: number): Doc {
  * Runs each statement in order; an ordered batch stops at its first failure, an unordered one
  * carries on. Either way the reply is ok: 1 with the failures listed in writeErrors.
  */
-function eachStatement(cmd: Doc, list: Doc[], run: (statement: Doc, index: number) => void): Doc[] {
+function eachStatement<T>(cmd: Doc, list: T[], run: (statement: T, index: number) => void): Doc[] {
   const ordered = cmd.ordered !== false;
   const errors: Doc[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -62,12 +64,27 @@ function prepareInsert(doc: Doc): Doc {
   return doc;
 }
 
+const simpleId = (id: unknown) => typeof id === 'string' || typeof id === 'number' || id instanceof ObjectId;
+
+/**
+ * Stores one document. Bytes from a document sequence whose `_id` is a plain value go into a
+ * collection without secondary indexes as they are (with `_id` moved first); anything else is
+ * decoded and checked field by field.
+ */
+function insertDocument(coll: Collection, item: unknown): void {
+  if (Buffer.isBuffer(item) && coll.indexes.size === 1) {
+    const element = findId(item);
+    if (element && simpleId(element.id)) return coll.insertBytes(withIdFirst(item, element), element.id);
+  }
+  coll.insert(prepareInsert(decodeSequence([item])[0]!));
+}
+
 const insert: Handler = (cmd, ctx) => {
   const docs = statements(cmd, 'documents');
   const coll = ctx.store.ensureCollection(ctx.db, collectionName(cmd, 'insert'));
   let n = 0;
-  const errors = eachStatement(cmd, docs, (doc) => {
-    coll.insert(prepareInsert(doc));
+  const errors = eachStatement(cmd, docs, (item) => {
+    insertDocument(coll, item);
     n++;
   });
   return finish({ n }, errors);
@@ -80,16 +97,17 @@ function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOptions) {
   if (opts.multi && isReplacement(u)) {
     throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
   }
-  const { docs } = runFind(coll, { filter: opts.filter, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1, variables: opts.variables });
+  const found = runFind(coll, { filter: opts.filter, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1, variables: opts.variables });
+  const docs = found.docs();
   let modified = 0;
   let after: Doc | undefined;
-  for (const doc of docs) {
+  docs.forEach((doc, i) => {
     const result = applyUpdate(doc, u, opts, false);
     after ??= result.doc;
-    if (!result.changed) continue;
-    coll.replace(coll.ridOf(doc._id)!, result.doc);
+    if (!result.changed) return;
+    coll.replace(found.rids[i]!, result.doc);
     modified++;
-  }
+  });
   if (docs.length === 0 && opts.upsert) {
     const doc = upsertDocument(u, opts);
     checkId(doc._id);
@@ -100,7 +118,7 @@ function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOptions) {
 }
 
 const update: Handler = (cmd, ctx) => {
-  const list = statements(cmd, 'updates');
+  const list = decodeSequence(statements(cmd, 'updates'));
   const name = collectionName(cmd, 'update');
   list.forEach((s) => refuseCollation(s, 'update'));
   // Like mongod, only an upsert creates a missing collection.
@@ -110,7 +128,7 @@ const update: Handler = (cmd, ctx) => {
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
-  const variables = optionalDoc(cmd, 'let');
+  const variables = letVariables(cmd);
   const errors = eachStatement(cmd, list, (s, index) => {
     const result = updateOne(coll, checkUpdateSpec(s.u), {
       filter: optionalDoc(s, 'q'), multi: s.multi === true, upsert: s.upsert === true,
@@ -124,16 +142,16 @@ const update: Handler = (cmd, ctx) => {
 };
 
 const remove: Handler = (cmd, ctx) => {
-  const list = statements(cmd, 'deletes');
+  const list = decodeSequence(statements(cmd, 'deletes'));
   const coll = ctx.store.collection(ctx.db, collectionName(cmd, 'delete'));
-  const variables = optionalDoc(cmd, 'let');
+  const variables = letVariables(cmd);
   list.forEach((s) => refuseCollation(s, 'delete'));
   let n = 0;
   const errors = eachStatement(cmd, list, (s) => {
     if (s.limit !== 0 && s.limit !== 1) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1.');
-    const { docs } = runFind(coll, { filter: optionalDoc(s, 'q'), limit: s.limit === 1 ? 1 : 0, variables });
-    for (const doc of docs) coll!.remove(coll!.ridOf(doc._id)!);
-    n += docs.length;
+    const { rids } = runFind(coll, { filter: optionalDoc(s, 'q'), limit: s.limit === 1 ? 1 : 0, variables });
+    for (const rid of rids) coll!.remove(rid);
+    n += rids.length;
   });
   return finish({ n }, errors);
 };
@@ -147,13 +165,14 @@ const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
   const query = optionalDoc(cmd, 'query');
   const sort = optionalDoc(cmd, 'sort');
   const fields = optionalDoc(cmd, 'fields');
-  const variables = optionalDoc(cmd, 'let');
+  const variables = letVariables(cmd);
   refuseCollation(cmd, 'findAndModify');
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
     const coll = ctx.store.collection(ctx.db, name);
-    const doc = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1, variables }).docs[0];
-    if (doc) coll!.remove(coll!.ridOf(doc._id)!);
+    const found = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1, variables });
+    const doc = found.docs()[0];
+    if (doc) coll!.remove(found.rids[0]!);
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: projected(doc, fields, variables), ok: 1 };
   }
   if (cmd.update === undefined) throw new CommandError('FailedToParse', 'Either an update or remove=true must be specified');

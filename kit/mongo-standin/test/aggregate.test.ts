@@ -20,6 +20,15 @@ forEachTarget('aggregate', (target) => {
     assert.deepEqual(docs, [{ _id: 1, scaled: 50 }, { _id: 3, scaled: 110 }]);
   });
 
+  it('evaluates let values as constant expressions once per command', async () => {
+    const c = await seeded();
+    const docs = await c.aggregate([
+      { $match: { _id: 1 } },
+      { $project: { _id: 0, literal: '$$notPath', sum: '$$sum', nested: '$$nested' } },
+    ], { let: { notPath: { $literal: '$notAFieldPath' }, sum: { $add: [1, 2] }, nested: { a: 1 } } }).toArray();
+    assert.deepEqual(docs, [{ literal: '$notAFieldPath', sum: 3, nested: { a: 1 } }]);
+  });
+
   it('refuses an unknown stage with code 40324', async () => {
     const c = await seeded();
     await rejectsWith(c.aggregate([{ $frobnicate: {} }]).toArray(), { code: 40324, codeName: 'Location40324', message: /Unrecognized pipeline stage name: '\$frobnicate'/ });

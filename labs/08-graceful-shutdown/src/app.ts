@@ -58,6 +58,24 @@ export function createApp({ clients, lifecycle, namespace }: AppDeps): express.E
     res.json({ ok: true, ms, served });
   });
 
+  // A download streamed in pieces: its status line and headers go out with the first piece, long
+  // before the last one. When shutdown starts in the middle, the headers are already sent.
+  app.get("/download", async (req, res) => {
+    const ms = parseMs(req.query.ms ?? "0");
+    if (ms === undefined) {
+      res.status(400).json({ error: `ms must be a whole number from 0 to ${MAX_MS}` });
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+    res.write("part 1 of 4\n");
+    console.log(`download started (${ms} ms)`);
+    for (let part = 2; part <= 4; part++) {
+      await sleep(ms / 3);
+      res.write(`part ${part} of 4\n`);
+    }
+    res.end();
+  });
+
   // A handler that never finishes, like a call to a dependency that never answers.
   // Only the shutdown deadline can end a process that is waiting on it.
   app.get("/hang", async () => {

@@ -18,15 +18,14 @@ export interface ShutdownDeps {
  * resolves once nothing is left open.
  */
 export async function drain(deps: ShutdownDeps): Promise<void> {
-  // TODO(1): turn readiness to 503 (deps.lifecycle.draining = true), then wait deps.drainDelayMs
-  //          so the load balancer's health check notices before the listener closes.
-  // TODO(2): stop accepting new connections: deps.server.close(callback).
-  // TODO(3): wait until the requests already in flight have finished (close's callback fires
-  //          once the last connection has ended). Wrap it in a Promise now, but await it only
-  //          after TODO(4): the keep-alive work must happen while those requests are running.
-  // TODO(4): keep-alive sockets: close the idle ones now (server.closeIdleConnections()), and make
-  //          every response still in flight (deps.lifecycle.inFlight) say "Connection: close".
-  // TODO(5): close the BullMQ worker (it finishes its current job), the queue, Redis and MongoDB.
+  // TODO(1): from now on the load balancer's health check must see "not ready", and the
+  //          listener stays open for deps.drainDelayMs so requests already on their way are served.
+  // TODO(2): then stop accepting new connections.
+  // TODO(3): wait until every request already in flight has finished.
+  // TODO(4): keep-alive sockets must not keep the process waiting: neither idle ones, nor busy ones
+  //          whose response finishes later, nor one whose response was already streaming.
+  // TODO(5): close the worker, the queue, Redis and MongoDB, in an order that lets running work
+  //          finish; one that fails to close must not leave the others open.
   void deps;
 }
 
@@ -34,9 +33,9 @@ export async function drain(deps: ShutdownDeps): Promise<void> {
 export function installGracefulShutdown(deps: ShutdownDeps): void {
   const onSignal = (signal: NodeJS.Signals) => {
     deps.log(`${signal} received, exiting now`);
-    // TODO(6): run drain(deps) and exit with code 0 once it resolves (1 if it throws).
-    // TODO(7): a hard deadline: exit with code 1 if draining takes longer than deps.timeoutMs;
-    //          and a second signal while draining forces an immediate non-zero exit.
+    // TODO(6): exit 0 once the drain has finished cleanly, 1 if any part of it failed.
+    // TODO(7): a deadline of deps.timeoutMs that ends a stuck drain with code 1, and a second
+    //          signal that ends it at once (README, step 7, for the code).
     process.exit();
   };
   process.on("SIGTERM", onSignal);

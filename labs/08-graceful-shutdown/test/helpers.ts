@@ -31,9 +31,6 @@ let count = 0;
 // the test process alive.
 const ownMongo = process.env.MONGO_URL ? undefined : await resolveServices(["mongo"]);
 if (ownMongo?.env.MONGO_URL) process.env.MONGO_URL = ownMongo.env.MONGO_URL;
-after(async () => {
-  await Promise.allSettled(started.map((instance) => instance.stop()));
-});
 
 /**
  * Start the app as its own process, with the exit witness from support/instrumented-server.ts.
@@ -116,9 +113,23 @@ export function exitReport(instance: Instance): ExitReport | undefined {
   return line ? (JSON.parse(line.slice("[exit-report] ".length)) as ExitReport) : undefined;
 }
 
-/** Delete what the file's apps wrote: Redis keys under their namespaces, and their databases. */
+/**
+ * After the file: every app still running must stop by itself on SIGTERM (the kit's stop() fails
+ * otherwise, naming it); then delete what the apps wrote (Redis keys under their namespaces, their
+ * databases) and stop this file's own MongoDB stand-in, if it started one.
+ */
 after(async () => {
-  if (started.length === 0) return;
+  const stopped = await Promise.allSettled(started.map((instance) => instance.stop()));
+  try {
+    if (started.length > 0) await cleanUp();
+  } finally {
+    await ownMongo?.stop();
+  }
+  const failures = stopped.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+  if (failures.length > 0) throw new Error(`expected every app to exit by itself on SIGTERM:\n${failures.join("\n")}`);
+});
+
+async function cleanUp(): Promise<void> {
   const { redisUrl, mongoUrl } = await labServices(["redis", "mongo"]);
   const redis = new Redis(redisUrl);
   const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 3000 });
@@ -132,7 +143,7 @@ after(async () => {
     redis.disconnect();
     await mongo.close();
   }
-});
+}
 
 /** Where the file's Redis is, for tests that inspect a queue themselves. */
 export async function redisConnection(): Promise<{ host: string; port: number }> {
@@ -142,7 +153,31 @@ export async function redisConnection(): Promise<{ host: string; port: number }>
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Registered last, so it runs after the apps have stopped and their databases were dropped.
-after(async () => {
-  await ownMongo?.stop();
-});
+/**
+ * Poll `url` on fresh connections, one at a time with a 5 ms pause (like a busy health checker),
+ * until the connection is refused, the app exits or `limitMs` have passed. Returns the runs of
+ * identical outcomes, e.g. [["200", 3], ["503", 40], ["ECONNREFUSED", 1]].
+ */
+export async function pollUntilRefused(url: string, app: App, limitMs = 20_000): Promise<Array<[string, number]>> {
+  const runs: Array<[string, number]> = [];
+  const until = performance.now() + limitMs;
+  for (let i = 0; performance.now() < until && app.child.exitCode === null; i++) {
+    if (i > 0) await sleep(5);
+    const outcome = await attempt(url);
+    const label = "status" in outcome ? String(outcome.status) : outcome.error;
+    const last = runs.at(-1);
+    if (last && last[0] === label) last[1]++;
+    else runs.push([label, 1]);
+    if (label === "ECONNREFUSED") break;
+  }
+  return runs;
+}
+
+export const show = (runs: Array<[string, number]>) => runs.map(([label, n]) => `${label} x${n}`).join(" -> ");
+
+/** Ask /ready until it stops answering 200 (the first signal has visibly started the drain). */
+export async function waitUntilNotReady(app: App): Promise<{ status: number } | { error: string }> {
+  let seen = await attempt(`${app.url}/ready`);
+  for (let i = 0; i < 500 && "status" in seen && seen.status === 200; i++) seen = await attempt(`${app.url}/ready`);
+  return seen;
+}

@@ -32,6 +32,9 @@ export async function drain({ server, lifecycle, clients, drainDelayMs, log }: S
   //    holds server.close() open.
   for (const res of lifecycle.inFlight) {
     if (!res.headersSent) res.setHeader("Connection", "close");
+    // Too late for a header (a streamed download, say): once it has finished, its socket is idle,
+    // and idle sockets are closed without losing anything.
+    else res.once("close", () => server.closeIdleConnections());
   }
   log(`readiness is 503; waiting ${drainDelayMs} ms for the load balancer to notice`);
   await sleep(drainDelayMs);
@@ -47,11 +50,24 @@ export async function drain({ server, lifecycle, clients, drainDelayMs, log }: S
   log("all connections ended");
 
   // 5. The requests that needed the clients are done; close them, the worker first because it
-  //    may still be finishing a job that writes to MongoDB.
-  await clients.worker.close();
-  await clients.queue.close();
-  await clients.redis.quit();
-  await clients.mongo.close();
+  //    may still be finishing a job that writes to MongoDB. One failing close must not leave the
+  //    others open: note the failure, carry on, and fail the drain at the end.
+  const failures: unknown[] = [];
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ["worker", () => clients.worker.close()],
+    ["queue", () => clients.queue.close()],
+    ["Redis", () => clients.redis.quit()],
+    ["MongoDB", () => clients.mongo.close()],
+  ];
+  for (const [name, close] of steps) {
+    try {
+      await close();
+    } catch (error) {
+      failures.push(error);
+      log(`closing ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} client(s) failed to close`);
   log("worker, queue, Redis and MongoDB closed");
 }
 

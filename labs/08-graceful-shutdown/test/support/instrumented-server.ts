@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Queue } from "bullmq";
 import { MongoClient } from "mongodb";
 
 // MongoDB: count clients that connected and have not finished close(). The app and this file
@@ -24,6 +25,15 @@ MongoClient.prototype.close = async function (this: MongoClient, force?: boolean
   await close.call(this, force);
   openMongo.delete(this);
 };
+
+// A fault on demand: with WITNESS_FAIL_QUEUE_CLOSE=1, closing the BullMQ queue fails (and leaves it
+// open), the way a close can fail when its server is gone. Tests use it to see what the drain does
+// with an error in the middle.
+if (process.env.WITNESS_FAIL_QUEUE_CLOSE === "1") {
+  Queue.prototype.close = function () {
+    return Promise.reject(new Error("queue.close() failed (fault injected by the test)"));
+  };
+}
 
 process.on("exit", (code) => {
   // Redis: ask the server itself (CLIENT LIST) from a helper process. spawnSync blocks, so the app

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { exitWithin, request, startApp, waitForOutput, waitUntilNotReady } from "./helpers.ts";
+
+describe("step 7: a deadline, and a second signal, end a stuck drain", { concurrency: true }, () => {
+  test("a handler that never finishes is cut off by SHUTDOWN_TIMEOUT_MS: exit code 1, by itself, not before the deadline", async () => {
+    const app = await startApp({ DRAIN_DELAY_MS: "100", SHUTDOWN_TIMEOUT_MS: "1500" });
+    const hung = request(`${app.url}/hang`).catch((error: Error) => error);
+    await waitForOutput(app, /hang request started/);
+    const signalled = performance.now();
+    app.signal("SIGTERM");
+    const { code, signal } = await exitWithin(app, 20_000, "SHUTDOWN_TIMEOUT_MS is 1500, so the deadline should have ended it");
+    const waited = performance.now() - signalled;
+    await hung;
+    assert.equal(signal, null, `expected the app to exit by itself when the deadline passed; it was killed by ${signal}`);
+    assert.equal(code, 1, `expected exit code 1 when the deadline cuts the shutdown short; got ${code}`);
+    // Timers never fire early, so a process that honours a 1500 ms deadline cannot be gone sooner.
+    assert.ok(waited >= 1450, `expected the app to keep waiting for the hung request until the 1500 ms deadline; it exited after ${Math.round(waited)} ms`);
+  });
+
+  for (const [first, second, expected] of [
+    ["SIGTERM", "SIGTERM", 143],
+    ["SIGTERM", "SIGINT", 130],
+  ] as const) {
+    test(`a second signal while draining (${first}, then ${second}) forces an immediate exit with code ${expected} (128 + the signal's number)`, async () => {
+      // A deadline far longer than the test waits: only the second signal can end this process in time.
+      const app = await startApp({ DRAIN_DELAY_MS: "100", SHUTDOWN_TIMEOUT_MS: "120000" });
+      const hung = request(`${app.url}/hang`).catch((error: Error) => error);
+      await waitForOutput(app, /hang request started/);
+      app.signal(first);
+      await waitUntilNotReady(app);
+      assert.equal(app.child.exitCode, null, `expected the app to still be draining (a /hang request is open) when the second signal is sent; it had already exited with code ${app.child.exitCode}`);
+      app.signal(second);
+      const { code, signal } = await exitWithin(app, 15_000, "a second signal should force the exit");
+      await hung;
+      assert.equal(signal, null, `expected the app to exit by itself on the second signal, with a code; it was ended by ${signal} (is the handler still listening for the second one?)`);
+      assert.equal(code, expected, `expected exit code ${expected} (128 + ${second}'s number ${expected - 128}); got ${code}`);
+    });
+  }
+});

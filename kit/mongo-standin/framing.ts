@@ -17,6 +17,30 @@ const CHECKSUM_PRESENT = 1;
 const MORE_TO_COME = 2;
 const KNOWN_FLAGS = CHECKSUM_PRESENT | MORE_TO_COME | (1 << 16);
 
+/**
+ * The documents of an OP_MSG document sequence (kind 1), e.g. insertMany's documents. Each one is
+ * cut out of the message only when asked for, so 100,000 documents are not 100,000 live objects.
+ */
+export class DocumentSequence {
+  readonly #frame: Buffer;
+  readonly #offsets: number[];
+
+  constructor(frame: Buffer, offsets: number[]) {
+    this.#frame = frame;
+    this.#offsets = offsets;
+  }
+
+  get length(): number {
+    return this.#offsets.length;
+  }
+
+  /** The i-th document's BSON bytes (a view into the message). */
+  at(i: number): Buffer {
+    const start = this.#offsets[i]!;
+    return this.#frame.subarray(start, start + this.#frame.readInt32LE(start));
+  }
+}
+
 /** A frame the stand-in cannot trust; the connection that sent it is closed. */
 export class FrameError extends Error {}
 
@@ -106,7 +130,7 @@ function parseMsg(frame: Buffer, requestId: number): Request {
   let at = 20;
   let body: Doc | undefined;
   let tooLarge: string | undefined;
-  const sequences: [string, Buffer[]][] = [];
+  const sequences: [string, DocumentSequence][] = [];
   while (at < end) {
     const kind = frame[at++];
     if (kind === 0) {
@@ -120,17 +144,18 @@ function parseMsg(frame: Buffer, requestId: number): Request {
       const sectionEnd = at + frame.readInt32LE(at);
       if (sectionEnd > end || sectionEnd < at + 5) throw new FrameError('document sequence overruns its message');
       let [identifier, pos] = readCString(frame, at + 4, sectionEnd);
-      // Sequence documents stay as BSON bytes: an insert stores them as they are (see bson-bytes.ts),
-      // and the other commands decode them one statement at a time (decodeSequence in context.ts).
-      const docs: Buffer[] = [];
+      // Sequence documents stay as BSON bytes, located but not decoded: an insert stores them as
+      // they are (see bson-bytes.ts), other commands decode them where they use them.
+      const offsets: number[] = [];
       while (pos < sectionEnd) {
         if (pos + 5 > sectionEnd) throw new FrameError('truncated BSON document');
         const size = frame.readInt32LE(pos);
         if (size < 5 || pos + size > sectionEnd || frame[pos + size - 1] !== 0) throw new FrameError(`BSON document of ${size} bytes overruns its message`);
         if (size > MAX_BSON_BYTES) tooLarge = `document is ${size} bytes, over the ${MAX_BSON_BYTES} byte limit`;
-        docs.push(frame.subarray(pos, pos + size));
+        offsets.push(pos);
         pos += size;
       }
+      const docs = new DocumentSequence(frame, offsets);
       sequences.push([identifier, docs]);
       at = sectionEnd;
     } else {

@@ -4,6 +4,7 @@ import type { CursorRegistry } from '../cursors.ts';
 import { BSON } from 'bson';
 import { aggregate } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
+import type { DocumentSequence } from '../framing.ts';
 import type { Store } from '../store.ts';
 
 export interface MemberState {
@@ -81,8 +82,8 @@ export function letVariables(cmd: Doc): Doc | undefined {
  * A command's list of statements or documents as objects. Lists sent as an OP_MSG document
  * sequence arrive as BSON bytes (framing.ts); they are decoded here, where they are used.
  */
-export function decodeSequence(list: unknown[]): Doc[] {
-  return list.map((item) => {
+export function decodeSequence(list: unknown[] | DocumentSequence): Doc[] {
+  return Array.from({ length: list.length }, (_, i) => list.at(i)).map((item) => {
     if (!Buffer.isBuffer(item)) return item as Doc;
     try {
       return BSON.deserialize(item);

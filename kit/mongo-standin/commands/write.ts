@@ -5,13 +5,14 @@ import { runFind } from '../planner.ts';
 import type { Collection } from '../store.ts';
 import { applyUpdate, checkUpdateSpec, idFirst, isReplacement, upsertDocument, type UpdateOptions, type UpdateSpec } from './updates.ts';
 import { findId, withIdFirst } from '../bson-bytes.ts';
+import { DocumentSequence } from '../framing.ts';
 import { collectionName, decodeSequence, letVariables, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
 import { project } from './projection.ts';
 
-/** The command's documents or statements: objects, or BSON bytes when sent as a document sequence. */
-function statements(cmd: Doc, field: string): unknown[] {
+/** The command's documents or statements: an array of objects, or BSON bytes when sent as a document sequence. */
+function statements(cmd: Doc, field: string): unknown[] | DocumentSequence {
   const list = cmd[field];
-  if (!Array.isArray(list)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or is not an array`);
+  if (!Array.isArray(list) && !(list instanceof DocumentSequence)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or is not an array`);
   if (list.length > 100_000) throw new CommandError('InvalidOptions', `Write batch sizes must be between 1 and 100000. Got ${list.length} operations.`);
   return list;
 }
@@ -25,12 +26,12 @@ function writeError(err: unknown, index: number): Doc {
  * Runs each statement in order; an ordered batch stops at its first failure, an unordered one
  * carries on. Either way the reply is ok: 1 with the failures listed in writeErrors.
  */
-function eachStatement<T>(cmd: Doc, list: T[], run: (statement: T, index: number) => void): Doc[] {
+function eachStatement<T>(cmd: Doc, list: { length: number; at(i: number): T | undefined }, run: (statement: T, index: number) => void): Doc[] {
   const ordered = cmd.ordered !== false;
   const errors: Doc[] = [];
   for (let i = 0; i < list.length; i++) {
     try {
-      run(list[i]!, i);
+      run(list.at(i)!, i);
     } catch (err) {
       errors.push(writeError(err, i));
       if (ordered) break;

@@ -31,11 +31,12 @@ describe("step 3: a duration histogram by method, route pattern and status", () 
     const sum = series(samples, `${HISTOGRAM}_sum`, match)[0]?.value ?? Number.NaN;
     assert.equal(count, 3, `expected 3 observations for route="/reports/:name"; got ${count}`);
     assert.ok(
-      sum >= 3 * 29 && sum <= clientMs + 3,
-      `three requests of at least 30 ms each, which the client saw take ${clientMs.toFixed(1)} ms in all, should add up to between 87 and ${clientMs.toFixed(1)} in ${HISTOGRAM}_sum; got ${sum} (seconds, or microseconds, instead of milliseconds?)`,
+      // 20 ms, not 30: a timer can look early to a process the OS paused; seconds would give 0.09, microseconds 90,000.
+      sum >= 3 * 20 && sum <= clientMs + 3,
+      `three requests of about 30 ms each, which the client saw take ${clientMs.toFixed(1)} ms in all, should add up to between 60 and ${clientMs.toFixed(1)} in ${HISTOGRAM}_sum; got ${sum} (seconds, or microseconds, instead of milliseconds?)`,
     );
-    const early = series(samples, `${HISTOGRAM}_bucket`, match).filter((s) => s.labels.le !== "+Inf" && Number(s.labels.le) < 29 && s.value > 0);
-    assert.deepEqual(list(early), "none", "no 30 ms request may fall in a bucket whose upper bound is below 29 ms");
+    const early = series(samples, `${HISTOGRAM}_bucket`, match).filter((s) => s.labels.le !== "+Inf" && Number(s.labels.le) < 20 && s.value > 0);
+    assert.deepEqual(list(early), "none", "no 30 ms request may fall in a bucket whose upper bound is below 20 ms");
   });
 
   test("the buckets are milliseconds from 10 ms or less up to at least a second, at least 8 of them", async () => {

@@ -4,9 +4,8 @@ export interface Config {
   host: string;
   mongoUrl: string;
   dbName: string;
-  // TODO(2): add the pool settings here (maxPoolSize, minPoolSize, serverSelectionTimeoutMS,
-  // maxIdleTimeMS), read from MONGO_MAX_POOL_SIZE, MONGO_MIN_POOL_SIZE,
-  // MONGO_SERVER_SELECTION_TIMEOUT_MS and MONGO_MAX_IDLE_TIME_MS with sane defaults.
+  // TODO(2): the pool settings, under the driver's option names (README, step 2, has the
+  // variables, defaults and accepted ranges).
 }
 
 /** Thrown for a bad environment; server.ts prints its message and exits with code 1. */
@@ -15,8 +14,8 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  // TODO(2): parse and validate with zod: a value that is not a whole number in range, or a
-  // minimum above the maximum, must throw a ConfigError naming the variable.
+  // TODO(2): validate the environment in one place. Any value outside the README's rule must
+  // throw a ConfigError whose message names the variable.
   return {
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? "127.0.0.1",

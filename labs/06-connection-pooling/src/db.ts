@@ -13,14 +13,13 @@ export interface Database {
 
 export function createDatabase(config: Config): Database {
   const stats = new PoolStats();
-  // TODO(4): record how long each pool checkout waited, from the driver's CMAP events,
-  // into `stats` (a client emits "connectionCheckedOut" with the wait in `durationMS`).
+  // TODO(4): record into `stats` how long each operation waited for a pooled connection, in
+  // milliseconds. The driver already measures it and reports it through its pool events.
   return {
     async withDb(work) {
-      // TODO(1): one MongoClient per process, created once in createDatabase and shared by every
-      // request. This one opens a client (and its TCP connections, handshakes and monitor) for
-      // every request, then throws it all away.
-      // TODO(2): pass the pool settings from config to the MongoClient.
+      // TODO(1): this opens a client (TCP connections, handshakes, a monitor) for every request and
+      // throws it all away. One client per process, shared by every request; close() closes it.
+      // TODO(2): the client gets its pool settings from config.
       const client = new MongoClient(config.mongoUrl);
       try {
         await client.connect();
@@ -39,11 +38,9 @@ export function createDatabase(config: Config): Database {
  * query). The app answers those with 503.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  // TODO(3): recognise the driver's errors for an unreachable database (server selection timed
-  // out, network errors). Pair this with a short serverSelectionTimeoutMS (TODO(2)): the driver's
-  // default is 30 seconds. And make sure the app recovers when the database comes back: after a
-  // failed first connect (yours or the driver's automatic one), every operation on that client
-  // fails with "Topology is closed" until client.connect() is called again (README, step 3).
+  // TODO(3): true only for "no usable server right now" (no server within the selection timeout,
+  // a broken connection); false for errors the server answers with and for bugs. Also make sure
+  // the app starts while the database is down and recovers when it returns (README, step 3).
   void error;
   return false;
 }

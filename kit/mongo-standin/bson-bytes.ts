@@ -1,6 +1,6 @@
 // Reading a document's BSON bytes without decoding the whole document: enough to find its `_id`
-// and to move `_id` to the front, which is all an insert into a collection without secondary
-// indexes needs. Decoding 100,000 incoming documents into objects only to encode them again for
+// (records.ts then moves it to the front), which is all an insert into a collection without
+// secondary indexes needs. Decoding 100,000 incoming documents into objects only to encode them again for
 // storage was most of an insertMany's time and memory.
 import { BSON, ObjectId } from 'bson';
 
@@ -69,15 +69,4 @@ function decodeElement(bytes: Buffer, start: number, end: number): unknown {
   bytes.copy(doc, 4, start, end);
   doc[doc.length - 1] = 0;
   return BSON.deserialize(doc)._id;
-}
-
-/** The same document with its `_id` element moved to the front, as mongod stores it. */
-export function withIdFirst(bytes: Buffer, element: IdElement): Buffer {
-  if (element.start === 4) return bytes;
-  const out = Buffer.allocUnsafe(bytes.length);
-  out.writeInt32LE(bytes.length, 0);
-  let at = 4 + bytes.copy(out, 4, element.start, element.end);
-  at += bytes.copy(out, at, 4, element.start);
-  bytes.copy(out, at, element.end);
-  return out;
 }

@@ -91,6 +91,13 @@ export class Index {
     return lo;
   }
 
+  /** True when some entry has this key. Keys that arrive in ascending order (ObjectIds) need one comparison. */
+  hasKey(key: unknown[]): boolean {
+    const last = this.#rids.length - 1;
+    if (last < 0 || this.#compareAt(last, key, -Infinity) < 0) return false;
+    return this.ridsFor(key).length > 0;
+  }
+
   /** Record ids whose key equals `key`, in index order. */
   ridsFor(key: unknown[]): number[] {
     const out: number[] = [];

@@ -36,18 +36,31 @@ export class RecordStore {
     return rid < this.#slots && this.#length[rid]! >= 0;
   }
 
-  /** Stores `bytes` under `rid` (a new record id, or an existing one being replaced). */
-  put(rid: number, bytes: Uint8Array): void {
+  /**
+   * Stores `bytes` under `rid` (a new record id, or an existing one being replaced) and returns
+   * the stored copy. With `moveFirst` ([start, end) of one top-level element) that element is
+   * written first, which is how an `_id` sent last becomes the first field without another copy.
+   */
+  put(rid: number, bytes: Buffer, moveFirst?: [number, number]): Buffer {
     if (rid >= this.#offset.length) this.#growSlots(rid + 1);
     if (this.has(rid)) this.delete(rid);
     if (this.#used + bytes.length > this.#arena.length) this.#reserve(bytes.length);
-    this.#arena.set(bytes, this.#used);
+    if (moveFirst && moveFirst[0] > 4) {
+      const [start, end] = moveFirst;
+      let at = this.#used + bytes.copy(this.#arena, this.#used, 0, 4);
+      at += bytes.copy(this.#arena, at, start, end);
+      at += bytes.copy(this.#arena, at, 4, start);
+      bytes.copy(this.#arena, at, end);
+    } else {
+      this.#arena.set(bytes, this.#used);
+    }
     this.#offset[rid] = this.#used;
     this.#length[rid] = bytes.length;
     this.#used += bytes.length;
     this.#slots = Math.max(this.#slots, rid + 1);
     this.#live++;
     this.#liveBytes += bytes.length;
+    return this.#arena.subarray(this.#offset[rid]!, this.#offset[rid]! + bytes.length);
   }
 
   delete(rid: number): void {

@@ -63,16 +63,17 @@ export class Collection {
   }
 
   /**
-   * Inserts a document given as BSON bytes with `_id` first. Only secondary indexes need the
-   * decoded document; `doc` saves decoding it again when the caller has it.
+   * Inserts a document given as BSON bytes. Only secondary indexes need the decoded document;
+   * `doc` saves decoding it again when the caller has it. `idAt` locates an `_id` element that is
+   * not first: it is moved to the front on the way into storage.
    */
-  insertBytes(bytes: Buffer, id: unknown, doc?: Doc): void {
+  insertBytes(bytes: Buffer, id: unknown, doc?: Doc, idAt?: [number, number]): void {
     const rid = this.#nextRid++;
     const idIndex = this.indexes.get('_id_')!;
-    if (idIndex.ridsFor([id]).length) throw idIndex.duplicateError(this.ns, [id]);
+    if (idIndex.hasKey([id])) throw idIndex.duplicateError(this.ns, [id]);
     if (this.indexes.size > 1) doc ??= BSON.deserialize(bytes);
     for (const index of this.indexes.values()) if (index !== idIndex) index.checkUnique(this.ns, doc!, rid);
-    this.records.put(rid, bytes);
+    bytes = this.records.put(rid, bytes, idAt);
     idIndex.add({ _id: id }, rid);
     for (const index of this.indexes.values()) if (index !== idIndex) index.add(doc!, rid);
     this.#emit({ op: 'insert', db: this.db, coll: this.name, id, bytes });

@@ -4,7 +4,7 @@ import { CommandError, errorReply, type Doc } from '../errors.ts';
 import { runFind } from '../planner.ts';
 import type { Collection } from '../store.ts';
 import { applyUpdate, checkUpdateSpec, idFirst, isReplacement, upsertDocument, type UpdateOptions, type UpdateSpec } from './updates.ts';
-import { findId, withIdFirst } from '../bson-bytes.ts';
+import { findId } from '../bson-bytes.ts';
 import { DocumentSequence } from '../framing.ts';
 import { collectionName, decodeSequence, letVariables, optionalDoc, refuseCollation, type Context, type Handler } from './context.ts';
 import { project } from './projection.ts';
@@ -75,7 +75,7 @@ const simpleId = (id: unknown) => typeof id === 'string' || typeof id === 'numbe
 function insertDocument(coll: Collection, item: unknown): void {
   if (Buffer.isBuffer(item) && coll.indexes.size === 1) {
     const element = findId(item);
-    if (element && simpleId(element.id)) return coll.insertBytes(withIdFirst(item, element), element.id);
+    if (element && simpleId(element.id)) return coll.insertBytes(item, element.id, undefined, [element.start, element.end]);
   }
   coll.insert(prepareInsert(decodeSequence([item])[0]!));
 }

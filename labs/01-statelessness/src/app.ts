@@ -38,7 +38,13 @@ export function createApp(store: Store, instance = `pid-${process.pid}`) {
     next();
   };
 
-  app.get("/me", requireSession, (_req, res) => {
+  /** Sliding expiry: every authenticated answer hands the browser the cookie again, with a fresh lifetime. */
+  const renewCookie = (_req: Request, res: Response, next: NextFunction) => {
+    res.cookie(sessionCookie.name, res.locals.session.id, sessionCookie.options);
+    next();
+  };
+
+  app.get("/me", requireSession, renewCookie, (_req, res) => {
     const { user, createdAt } = res.locals.session;
     res.json({ user, sessionCreatedAt: createdAt, instance });
   });
@@ -49,14 +55,14 @@ export function createApp(store: Store, instance = `pid-${process.pid}`) {
     res.status(204).end();
   });
 
-  app.post("/cart/items", requireSession, async (req, res) => {
+  app.post("/cart/items", requireSession, renewCookie, async (req, res) => {
     const item = cartItem.safeParse(req.body);
     if (!item.success) return void res.status(400).json({ error: `invalid item: ${item.error.issues[0]?.path.join(".")} ${item.error.issues[0]?.message}` });
     await store.addToCart(res.locals.session.user, item.data.sku, item.data.qty);
     res.json({ cart: await store.getCart(res.locals.session.user) });
   });
 
-  app.get("/cart", requireSession, async (_req, res) => {
+  app.get("/cart", requireSession, renewCookie, async (_req, res) => {
     res.json({ cart: await store.getCart(res.locals.session.user) });
   });
 

@@ -24,9 +24,9 @@ export interface StoreConfig {
   prefix: string;
 }
 
-// TODO(1): a counter is guessable: anyone can try sid=1, 2, 3... Make the session id
-// unguessable (at least 128 random bits, see node:crypto), and make the cookie unreadable
-// from JavaScript and not sent on cross-site requests.
+// TODO(1): a counter is guessable: anyone can try sid=1, 2, 3... Make the id unguessable
+// (README step 1 says how many bits, from which kind of source, and which characters), and give
+// the cookie the attributes the README lists. The tests call newSessionId() directly too.
 let counter = 0;
 export function newSessionId(): string {
   counter += 1;
@@ -38,7 +38,8 @@ export const sessionCookie: { name: string; options: CookieOptions } = {
   options: { path: "/" },
 };
 
-// TODO(4): a forged or malformed cookie must mean "not logged in" (401), never a crash (500).
+// TODO(4): a forged or malformed cookie must mean "not logged in" (401), never a crash (500),
+// and a value that cannot be one of your ids should not cost a trip to Redis.
 /** The session id in a Cookie header, or undefined. */
 export function readSessionId(cookieHeader: string | undefined): string | undefined {
   if (!cookieHeader) return undefined;
@@ -52,15 +53,14 @@ export function readSessionId(cookieHeader: string | undefined): string | undefi
 export function createStore(config: StoreConfig): Store {
   void config; // unused while everything lives in this process: remove this line in step 2
 
-  // TODO(2): these Maps live in one process. A second instance cannot see them and a restart
-  // empties them. Create one Redis client here from config.redisUrl, with config.prefix in front
-  // of every key. Keep each session in Redis as `session:<id>` (JSON) with a TTL of at most
-  // an hour, and delete the key on logout.
+  // TODO(2): this Map lives in one process. A second instance cannot see it and a restart
+  // empties it. Keep sessions in Redis instead (one client per process, every key behind
+  // config.prefix), with the lifetime, the renewal and the logout that README step 2 describes.
   const sessions = new Map<string, Session>();
 
   // TODO(3): the cart has the same problem. Keep it in Redis too, so every instance sees
-  // the same cart and two instances adding at once cannot lose an item. Then close the
-  // Redis client in close() below, so a stopping instance does not hang on an open connection.
+  // the same cart and two instances adding at once cannot lose an item. Then make close()
+  // below release what createStore opened: a stopping instance must exit by itself.
   const carts = new Map<string, Map<string, number>>();
 
   return {

@@ -28,9 +28,9 @@ export interface StoreConfig {
 
 /**
  * Sliding expiry: a session lives 30 minutes after its last use. Every authenticated request
- * pushes the deadline back, so active users stay logged in and an abandoned laptop does not.
- * (A fixed expiry would log people out mid-task; pair sliding expiry with an absolute cap in
- * real systems if policy demands one.)
+ * pushes the deadline back (here in Redis, and app.ts re-sends the cookie with the same lifetime),
+ * so active users stay logged in and an abandoned laptop does not. A fixed expiry would log people
+ * out mid-task; pair sliding expiry with an absolute cap in real systems if policy demands one.
  */
 export const SESSION_TTL_SECONDS = 30 * 60;
 /** Carts outlive sessions so that logging in again finds them, but not forever. */
@@ -49,7 +49,7 @@ export const sessionCookie: { name: string; options: CookieOptions } = {
     httpOnly: true, // page scripts (and XSS) cannot read it
     sameSite: "lax", // not sent on cross-site POSTs: blunts CSRF
     secure: process.env.NODE_ENV === "production", // HTTPS only where HTTPS exists
-    maxAge: SESSION_TTL_SECONDS * 1000,
+    maxAge: SESSION_TTL_SECONDS * 1000, // express wants milliseconds and writes Max-Age in seconds
   },
 };
 

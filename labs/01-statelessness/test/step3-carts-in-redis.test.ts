@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { labServices, startInstance, type Instance } from "#kit/testing/index.ts";
+import { Browser, exitsBySelf, useShop } from "./helpers.ts";
+
+describe("step 3: carts in Redis", () => {
+  const shop = useShop();
+
+  test("the cart is the same on every instance, even when two instances add at once", async () => {
+    const { lb, apps } = shop();
+    const browser = new Browser();
+    await browser.request(lb.url, "POST", "/login", { username: "grace" });
+    const adds = [
+      ...Array.from({ length: 20 }, () => browser.request(lb.url, "POST", "/cart/items", { sku: "mug", qty: 1 })),
+      ...Array.from({ length: 6 }, () => browser.request(lb.url, "POST", "/cart/items", { sku: "tea", qty: 3 })),
+    ];
+    const statuses = (await Promise.all(adds)).map((r) => r.status);
+    assert.deepEqual([...new Set(statuses)], [200], `every add to cart through the load balancer should answer 200; got ${statuses.join(", ")}`);
+    for (const app of apps) {
+      const cart = await browser.request(app.url, "GET", "/cart");
+      assert.equal(cart.status, 200, `GET /cart on ${app.url} should answer 200; got ${cart.status}`);
+      assert.deepEqual(
+        cart.json.cart,
+        { mug: 20, tea: 18 },
+        `expected ${app.url} to see every item added through both instances, as numbers ({"mug":20,"tea":18}); got ${JSON.stringify(cart.json.cart)}`,
+      );
+    }
+  });
+
+  describe("stopping", () => {
+    let instance: Instance | undefined;
+    after(() => instance?.stop());
+
+    test("a stopped instance exits by itself, with code 0: close() releases the Redis connection", async () => {
+      const { env } = await labServices(["redis"]);
+      instance = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env });
+      const browser = new Browser();
+      await browser.request(instance.url, "POST", "/login", { username: "ken" });
+      await browser.request(instance.url, "POST", "/cart/items", { sku: "mug", qty: 1 });
+      const outcome = await exitsBySelf(instance, 8_000);
+      assert.notEqual(outcome, "still running", "expected the instance to exit by itself within 8 s of SIGTERM; it is still running. Something createStore opened is never closed in close().");
+      assert.deepEqual(outcome, { code: 0, signal: null }, `expected the instance to exit with code 0 after SIGTERM; it exited with ${JSON.stringify(outcome)}. Its output:\n${instance.output()}`);
+    });
+  });
+});

@@ -30,8 +30,8 @@ export function createApp({ users, email }: AppDeps): Express {
     const user = await users.create(input.user);
 
     // TODO(1): Sending here makes every sign-up wait for the provider, and fail when it fails.
-    // Hand the email to the queue instead: call enqueueWelcomeEmail(queue, job, retry) from
-    // ./welcome-jobs.ts (take `queue` and `retry` from the deps above) and answer 201 right away.
+    // Hand the email to the queue instead (./welcome-jobs.ts) and answer 201 as soon as Redis
+    // has the job, never before. The README lists what the tests check.
     await email.sendWelcome(user);
 
     res.status(201).json(user);

@@ -21,6 +21,11 @@ export interface ProviderSettings {
   delayMs: number;
   /** Fail (HTTP 503) this many requests from now on, then succeed. */
   failNext: number;
+  /**
+   * Send the email, then still answer 503 to this many requests (a gateway that timed out after
+   * the provider accepted it): the client cannot tell, so its retry must carry the same key.
+   */
+  failAfterDelivery: number;
   /** Chance that any other request fails, for manual runs; keep 0 in tests. */
   failureRate: number;
   hold: HoldMode;
@@ -61,7 +66,7 @@ export interface FakeEmailProvider {
 }
 
 export async function startFakeEmailProvider(initial: Partial<ProviderSettings> = {}, port = 0): Promise<FakeEmailProvider> {
-  const settings: ProviderSettings = { delayMs: 0, failNext: 0, failureRate: 0, hold: "off", ...initial };
+  const settings: ProviderSettings = { delayMs: 0, failNext: 0, failAfterDelivery: 0, failureRate: 0, hold: "off", ...initial };
   const attempts: Attempt[] = [];
   const deliveries: Delivery[] = [];
   const deliveredKeys = new Map<string, string>();
@@ -114,6 +119,10 @@ export async function startFakeEmailProvider(initial: Partial<ProviderSettings> 
     }
     changed();
     if (settings.hold === "after-delivery") await park();
+    if (settings.failAfterDelivery > 0) {
+      settings.failAfterDelivery--;
+      return reply(res, 503, { error: "gateway timeout (the email may have been sent)" });
+    }
     reply(res, 200, { messageId });
   };
 

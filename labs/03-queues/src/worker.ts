@@ -23,8 +23,7 @@ const worker = new Worker<WelcomeEmailJob>(
     prefix: config.namespace,
     concurrency: config.worker.concurrency,
     // TODO(3): A job whose worker died is retried only once its lock runs out and another worker's
-    // stall check notices (30 s each by default). Use config.worker.lockDurationMs and
-    // config.worker.stalledIntervalMs here.
+    // stall check notices (30 s each by default). The durations to use are in config.worker.
   },
 );
 worker.on("failed", (job, error) => console.error(`job ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`));

@@ -3,10 +3,13 @@
  * prefix of its own per test, and worker / API processes started from this lab's src/.
  */
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import type { Job, Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { startProcess, type RunningProcess } from "#kit/testing/index.ts";
 import { startFakeEmailProvider, type FakeEmailProvider } from "../src/email-provider.ts";
-import { createWelcomeQueue, type WelcomeEmailJob } from "../src/queue.ts";
+import { createWelcomeQueue, WELCOME_QUEUE, type WelcomeEmailJob } from "../src/queue.ts";
 
 export const workerEntry = new URL("../src/worker.ts", import.meta.url);
 export const serverEntry = new URL("../src/server.ts", import.meta.url);
@@ -21,6 +24,8 @@ export interface Scene {
   prefix: string;
   /** Environment for processes that belong to this scene. */
   env: Record<string, string>;
+  /** A plain Redis connection, to read what BullMQ stored (TTLs of locks and markers). */
+  redis: Redis;
   startWorker(extra?: Record<string, string>): Promise<RunningProcess>;
   close(): Promise<void>;
 }
@@ -35,21 +40,27 @@ export async function openScene(base: { namespace: string; env: Record<string, s
   const queue = createWelcomeQueue(base.redisUrl, prefix);
   const env = { ...base.env, WORKBOOK_NS: prefix, EMAIL_URL: provider.url, WORKER_CONCURRENCY: "1", ...fastRecoveryEnv };
   const processes: RunningProcess[] = [];
+  const redis = new Redis(base.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   return {
     provider,
     queue,
     prefix,
     env,
+    redis,
     async startWorker(extra = {}) {
       const worker = await startProcess({ entry: workerEntry, env: { ...env, ...extra }, readyPattern: /worker ready/, readyTimeoutMs: 20_000 });
       processes.push(worker);
       return worker;
     },
     async close() {
-      await Promise.allSettled(processes.map((p) => p.stop()));
+      // Every worker still running must exit by itself on SIGTERM (stop() rejects, naming it, if not).
+      const stopped = await Promise.allSettled(processes.map((p) => p.stop()));
       await provider.close();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
+      redis.disconnect();
+      const failure = stopped.find((r) => r.status === "rejected");
+      if (failure) throw failure.reason;
     },
   };
 }
@@ -132,4 +143,71 @@ export function describeAttempts(provider: FakeEmailProvider, email: string): st
   if (attempts.length === 0) return "no request reached the provider";
   const first = attempts[0]!.at;
   return attempts.map((a) => `${a.outcome} at +${a.at - first} ms`).join(", ");
+}
+
+/** The Redis key of one of the queue's entries, e.g. the lock of a job or the stall-check marker. */
+export function queueKey(scene: Scene, ...parts: string[]): string {
+  return [scene.prefix, WELCOME_QUEUE, ...parts].join(":");
+}
+
+/** PTTL of a key through the scene's own Redis connection: -2 when it does not exist, -1 when it has no expiry. */
+export async function pttl(scene: Scene, key: string): Promise<number> {
+  return scene.redis.pttl(key);
+}
+
+/**
+ * A TCP pass-through in front of Redis that can hold what clients send. While held, a command
+ * reaches Redis only on release(), so a test can see what an app does before Redis has
+ * acknowledged it.
+ */
+export interface RedisGate {
+  url: string;
+  hold(): void;
+  release(): void;
+  /** Bytes clients sent while held, not yet forwarded. */
+  heldBytes(): number;
+  close(): Promise<void>;
+}
+
+export async function startRedisGate(redisUrl: string): Promise<RedisGate> {
+  const target = new URL(redisUrl);
+  let holding = false;
+  const queued: Array<{ upstream: Socket; chunk: Buffer }> = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on("data", (chunk: Buffer) => {
+      if (holding) queued.push({ upstream, chunk });
+      else upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => client.write(chunk));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const url = new URL(redisUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String((server.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    hold: () => void (holding = true),
+    release() {
+      holding = false;
+      for (const { upstream, chunk } of queued.splice(0)) upstream.write(chunk);
+    },
+    heldBytes: () => queued.reduce((sum, q) => sum + q.chunk.length, 0),
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, "close");
+    },
+  };
 }

@@ -1,12 +1,15 @@
 /**
- * Step 1 and bad input: POST /users answers as soon as the user is stored and the email queued;
- * the worker sends the email afterwards. Invalid bodies change nothing.
+ * Step 1: POST /users answers as soon as the user is stored and Redis has acknowledged the
+ * welcome-email job, never before; the worker sends the email afterwards. Invalid bodies change
+ * nothing.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import fc from "fast-check";
 import { MongoClient } from "mongodb";
 import { labServices, startInstance, type Instance, type LabEnv } from "#kit/testing/index.ts";
-import { describeAttempts, jobCount, jobFor, openScene, serverEntry, settle, within, type Scene } from "./helpers.ts";
+import { parseNewUser } from "../src/user-input.ts";
+import { describeAttempts, jobCount, jobFor, openScene, serverEntry, settle, sleep, startRedisGate, within, type RedisGate, type Scene } from "./helpers.ts";
 
 interface Answer {
   status: number;
@@ -30,22 +33,27 @@ async function post(app: Instance, body: string, contentType = "application/json
 const errorMessage = (body: unknown) =>
   typeof body === "object" && body !== null && "error" in body && typeof body.error === "string" && body.error.length > 0 ? body.error : undefined;
 
-describe("POST /users answers at once and leaves the email to the worker", () => {
+describe("step 1: POST /users answers at once and leaves the email to the worker", () => {
   let services: LabEnv;
   let scene: Scene;
   let app: Instance;
   let mongo: MongoClient;
+  let gate: RedisGate;
 
   before(async () => {
     services = await labServices(["redis", "mongo"]);
     scene = await openScene(services, "api");
+    // The API reaches Redis through a gate the tests can close, to see when it answers.
+    gate = await startRedisGate(services.redisUrl);
     // Short backoff so the provider-outage test below retries within a second or two.
-    app = await startInstance({ entry: serverEntry, env: { ...scene.env, WELCOME_ATTEMPTS: "5", WELCOME_BACKOFF_MS: "200" } });
+    app = await startInstance({ entry: serverEntry, env: { ...scene.env, REDIS_URL: gate.url, WELCOME_ATTEMPTS: "5", WELCOME_BACKOFF_MS: "200" } });
     mongo = await new MongoClient(services.mongoUrl).connect();
     await scene.startWorker();
   });
   after(async () => {
+    gate?.release();
     await app?.stop();
+    await gate?.close();
     await scene?.close();
     await mongo?.db(scene.prefix).dropDatabase().catch(() => {});
     await mongo?.close();
@@ -68,13 +76,64 @@ describe("POST /users answers at once and leaves the email to the worker", () =>
     }
     assert.equal(answer.status, 201, `expected 201 Created; got ${answer.status} ${JSON.stringify(answer.body)}`);
     assert.equal(sentBeforeAnswer, 0, "expected the answer to arrive before the email was sent");
-    assert.ok(await jobFor(scene.queue, email), "expected POST /users to queue a welcome-email job for the new user before answering");
+    const job = await jobFor(scene.queue, email);
+    assert.ok(job, "expected POST /users to queue a welcome-email job for the new user before answering");
+    const user = answer.body as { id?: unknown; name?: unknown };
+    assert.deepEqual(
+      { userId: job.data.userId, email: job.data.email, name: job.data.name },
+      { userId: user.id, email, name: "Order" },
+      `expected the job to carry the stored user's id (as userId), email and name; the job holds ${JSON.stringify(job.data)} and the answer was ${JSON.stringify(user)}`,
+    );
 
     await provider.waitUntil(() => provider.deliveriesTo(email).length > 0, "the worker sent the welcome email", 10_000).catch((error: Error) => {
       throw new Error(`${error.message}. The answer came, but the email never went out (${describeAttempts(provider, email)}): is the job queued, and is the worker sending it?`);
     });
     const delivery = provider.deliveriesTo(email)[0]!;
     assert.ok(answer.at <= delivery.at, `expected the answer (at ${answer.at}) before the email (at ${delivery.at})`);
+  });
+
+  test("the 201 is sent only after Redis has acknowledged the job, never before", async () => {
+    // Warm up: the API's connection to Redis is open and BullMQ's scripts are loaded.
+    const warm = await post(app, JSON.stringify({ email: `warm-${Date.now()}@example.test`, name: "Warm" }));
+    assert.equal(warm.status, 201, `expected 201 for a valid sign-up; got ${warm.status} ${JSON.stringify(warm.body)}`);
+    const email = `acked-${Date.now()}@example.test`;
+    gate.hold();
+    let answeredAt: number | undefined;
+    const pending = post(app, JSON.stringify({ email, name: "Acked" })).then((answer) => {
+      answeredAt = Date.now();
+      return answer;
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (gate.heldBytes() === 0 && answeredAt === undefined && Date.now() < deadline) await sleep(20);
+      // The add is now on its way to Redis and held there. Give a wrong order every chance to show.
+      await sleep(1000);
+      assert.equal(
+        answeredAt,
+        undefined,
+        "expected POST /users to wait for Redis to acknowledge the welcome-email job; it answered while the job was still on its way to Redis " +
+          `(${gate.heldBytes()} bytes held). A 201 must mean the email is safely queued: await the add before answering.`,
+      );
+    } finally {
+      gate.release();
+    }
+    const answer = await pending;
+    assert.equal(answer.status, 201, `expected 201 once Redis acknowledged the job; got ${answer.status} ${JSON.stringify(answer.body)}`);
+    assert.ok(await jobFor(scene.queue, email), "expected the job to be in Redis when the answer came");
+  });
+
+  test("two sign-ups queue two jobs, one per user", async () => {
+    const emails = [`first-${Date.now()}@example.test`, `second-${Date.now()}@example.test`];
+    for (const email of emails) {
+      const answer = await post(app, JSON.stringify({ email, name: "Pair" }));
+      assert.equal(answer.status, 201, `expected 201; got ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    for (const email of emails) {
+      const job = await jobFor(scene.queue, email);
+      assert.ok(job, `expected a welcome-email job for ${email}; the queue holds jobs for ${JSON.stringify((await Promise.all(emails.map((e) => jobFor(scene.queue, e)))).map((j) => j?.data.email))}`);
+    }
+    await settle(scene);
+    for (const email of emails) assert.equal(scene.provider.deliveriesTo(email).length, 1, `expected one welcome email to ${email} (${describeAttempts(scene.provider, email)})`);
   });
 
   test("a sign-up while the email provider is failing still gets 201, and the email goes out once it recovers", async (t) => {
@@ -128,5 +187,38 @@ describe("POST /users answers at once and leaves the email to the worker", () =>
     await settle(scene);
     assert.equal(await jobCount(scene.queue), jobsAfterFirst, "expected the refused sign-up to queue no job");
     assert.equal(scene.provider.deliveriesTo(email).length, 1, `expected one welcome email for the address (${describeAttempts(scene.provider, email)})`);
+  });
+
+  test("any body: 201 and one queued job for a valid user, 400 and nothing queued otherwise", async () => {
+    await settle(scene);
+    const jobsBefore = await jobCount(scene.queue);
+    let created = 0;
+    const field = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.boolean());
+    const email = fc.oneof(fc.emailAddress(), field);
+    const name = fc.oneof(fc.string({ maxLength: 110 }), field);
+    const body = fc.oneof(
+      fc.record({ email, name }),
+      fc.record({ email, name }, { requiredKeys: [] }),
+      fc.record({ email, name, extra: field }),
+      fc.anything(),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const text = JSON.stringify(value) ?? "null";
+        const answer = await post(app, text);
+        const valid = parseNewUser(JSON.parse(text)).ok;
+        if (answer.status === 409) return; // fast-check found an address already used above
+        if (valid) {
+          assert.equal(answer.status, 201, `expected 201 for ${text}; got ${answer.status} ${JSON.stringify(answer.body)}`);
+          created++;
+        } else {
+          assert.equal(answer.status, 400, `expected 400 for ${text}; got ${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    await settle(scene);
+    const jobs = await jobCount(scene.queue);
+    assert.equal(jobs - jobsBefore, created, `expected exactly one job per user created (${created}); ${jobs - jobsBefore} jobs were queued`);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Step 5: SIGTERM is how a deploy stops a worker. It must finish the job it is running, take no
- * new one, and exit cleanly.
+ * Step 5: SIGTERM is how a deploy stops a worker. It must finish the job it is running (whether
+ * that job succeeds or fails), take no new one, and exit by itself with code 0.
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
@@ -10,7 +10,7 @@ import { describeAttempts, eventually, newUser, openScene, settledState, sleep, 
 
 const retry = { attempts: 3, backoffDelayMs: 200 };
 
-describe("a worker stops gracefully on SIGTERM", () => {
+describe("step 5: a worker stops gracefully on SIGTERM", () => {
   let services: LabEnv;
   before(async () => {
     services = await labServices(["redis"]);
@@ -55,5 +55,34 @@ describe("a worker stops gracefully on SIGTERM", () => {
       "waiting",
       `expected the job added after SIGTERM to stay waiting for another worker; it is "${laterState}" (${describeAttempts(provider, later.email)})`,
     );
+  });
+
+  test("SIGTERM during a send that then fails: the job is kept for its retry and the worker still exits with code 0", async (t) => {
+    const scene = await openScene(services, "sigfail");
+    t.after(() => scene.close());
+    const { provider, queue } = scene;
+    const user = newUser("sigfail");
+    provider.configure({ hold: "before-delivery" });
+    const worker = await scene.startWorker();
+
+    await enqueueWelcomeEmail(queue, user, { attempts: 3, backoffDelayMs: 5000 });
+    await provider.waitUntil(() => provider.heldCount() === 1, "the worker is sending the email (the provider holds it)");
+    worker.signal("SIGTERM");
+    await sleep(500);
+    assert.ok(worker.child.exitCode === null && worker.child.signalCode === null, "expected the worker to wait for its running job after SIGTERM; it exited at once");
+    // The send that was running fails while the worker drains.
+    provider.configure({ hold: "off", failNext: 1 });
+    provider.release();
+
+    const exit = await within(worker.exited(), 10_000);
+    assert.ok(exit, "expected the worker to exit by itself within 10 s of SIGTERM once its running job had failed; it is still running (does the shutdown wait for a job to complete?)");
+    assert.deepEqual(exit, { code: 0, signal: null }, `expected exit code 0 after a graceful close, even though the last job failed; got ${JSON.stringify(exit)}`);
+    const state = await settledState(queue, provider, user.email);
+    assert.equal(
+      state,
+      "delayed",
+      `expected the failed job to wait for its retry (a later worker sends it); it is "${state}" (${describeAttempts(provider, user.email)})`,
+    );
+    assert.equal(provider.deliveriesTo(user.email).length, 0, "expected no email yet: the only send failed");
   });
 });

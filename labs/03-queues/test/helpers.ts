@@ -164,6 +164,11 @@ export interface RedisGate {
   url: string;
   hold(): void;
   release(): void;
+  /** Answer every command with an error instead of passing it on, until accept(). */
+  refuse(): void;
+  accept(): void;
+  /** Commands answered with an error so far. */
+  refusedCount(): number;
   /** Bytes clients sent while held, not yet forwarded. */
   heldBytes(): number;
   close(): Promise<void>;
@@ -172,13 +177,23 @@ export interface RedisGate {
 export async function startRedisGate(redisUrl: string): Promise<RedisGate> {
   const target = new URL(redisUrl);
   let holding = false;
+  let refusing = false;
+  let refused = 0;
   const queued: Array<{ upstream: Socket; chunk: Buffer }> = [];
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
     sockets.add(client).add(upstream);
+    let pending = Buffer.alloc(0);
     client.on("data", (chunk: Buffer) => {
-      if (holding) queued.push({ upstream, chunk });
+      if (refusing) {
+        // One error reply per complete command, so the client's replies stay in step.
+        pending = Buffer.concat([pending, chunk]);
+        const { commands, rest } = splitCommands(pending);
+        pending = rest;
+        refused += commands;
+        client.write("-ERR refused by the test's Redis gate\r\n".repeat(commands));
+      } else if (holding) queued.push({ upstream, chunk });
       else upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => client.write(chunk));
@@ -204,10 +219,45 @@ export async function startRedisGate(redisUrl: string): Promise<RedisGate> {
       for (const { upstream, chunk } of queued.splice(0)) upstream.write(chunk);
     },
     heldBytes: () => queued.reduce((sum, q) => sum + q.chunk.length, 0),
+    refuse: () => void (refusing = true),
+    accept: () => void (refusing = false),
+    refusedCount: () => refused,
     async close() {
       for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, "close");
     },
   };
+}
+
+/** Count the complete RESP commands (arrays of bulk strings) at the start of `data`. */
+function splitCommands(data: Buffer): { commands: number; rest: Buffer } {
+  let at = 0;
+  let commands = 0;
+  const line = (from: number): [string, number] | undefined => {
+    const end = data.indexOf("\r\n", from);
+    return end < 0 ? undefined : [data.subarray(from, end).toString(), end + 2];
+  };
+  for (;;) {
+    const header = line(at);
+    if (!header || !header[0].startsWith("*")) break;
+    let next = header[1];
+    let complete = true;
+    for (let i = 0; i < Number(header[0].slice(1)); i++) {
+      const size = line(next);
+      if (!size) {
+        complete = false;
+        break;
+      }
+      next = size[1] + Number(size[0].slice(1)) + 2;
+      if (next > data.length) {
+        complete = false;
+        break;
+      }
+    }
+    if (!complete) break;
+    at = next;
+    commands++;
+  }
+  return { commands, rest: data.subarray(at) };
 }

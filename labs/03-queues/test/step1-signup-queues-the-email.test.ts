@@ -221,4 +221,25 @@ describe("step 1: POST /users answers at once and leaves the email to the worker
     const jobs = await jobCount(scene.queue);
     assert.equal(jobs - jobsBefore, created, `expected exactly one job per user created (${created}); ${jobs - jobsBefore} jobs were queued`);
   });
+
+  // Last in this file: it makes Redis refuse commands for a moment.
+  test("when Redis refuses the job, the sign-up is not answered 201", async () => {
+    const email = `refused-${Date.now()}@example.test`;
+    gate.refuse();
+    let answer: Answer;
+    try {
+      answer = await post(app, JSON.stringify({ email, name: "Refused" }));
+    } finally {
+      gate.accept();
+    }
+    assert.ok(gate.refusedCount() > 0, "expected the sign-up to try to add a job to Redis");
+    assert.ok(
+      answer.status >= 500,
+      `expected an error status (5xx) when Redis refused the welcome-email job; got ${answer.status} ${JSON.stringify(answer.body)}. ` +
+        "A 201 promises the email is queued: an add that failed must not be swallowed.",
+    );
+    assert.equal(await jobFor(scene.queue, email), undefined, "expected no job for the refused sign-up");
+    const after = await post(app, JSON.stringify({ email: `after-${Date.now()}@example.test`, name: "After" }));
+    assert.equal(after.status, 201, `expected sign-ups to work again once Redis accepts commands; got ${after.status} ${JSON.stringify(after.body)}`);
+  });
 });

@@ -3,6 +3,7 @@
 import { Long, Timestamp } from 'bson';
 import { CommandError, errorReply, unsupported, type Doc } from '../errors.ts';
 import type { Context, Handler } from './context.ts';
+import { bulkWriteCommands } from './bulk-write.ts';
 import { handshakeCommands } from './handshake.ts';
 import { indexCommands } from './indexes.ts';
 import { namespaceCommands } from './namespaces.ts';
@@ -10,16 +11,16 @@ import { readCommands } from './read.ts';
 import { writeCommands } from './write.ts';
 
 const handlers: Record<string, Handler> = {
-  ...handshakeCommands, ...readCommands, ...writeCommands, ...indexCommands, ...namespaceCommands,
+  ...handshakeCommands, ...readCommands, ...writeCommands, ...bulkWriteCommands, ...indexCommands, ...namespaceCommands,
 };
 /** Lower-case spellings MongoDB also accepts. */
 const aliases: Record<string, string> = { findandmodify: 'findAndModify', buildinfo: 'buildInfo', collstats: 'collStats', dbstats: 'dbStats' };
 
-const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'createIndexes', 'dropIndexes', 'create', 'drop', 'dropDatabase']);
+const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'bulkWrite', 'createIndexes', 'dropIndexes', 'create', 'drop', 'dropDatabase']);
 const READS = new Set(['find', 'count', 'distinct', 'aggregate', 'explain', 'listIndexes', 'listCollections', 'listDatabases', 'collStats', 'dbStats']);
 const TRANSACTION_COMMANDS = new Set(['commitTransaction', 'abortTransaction']);
 const KNOWN_UNSUPPORTED: Record<string, string> = {
-  mapReduce: 'mapReduce', renameCollection: 'renameCollection', bulkWrite: 'the bulkWrite command', saslStart: 'authentication',
+  mapReduce: 'mapReduce', renameCollection: 'renameCollection', saslStart: 'authentication',
   authenticate: 'authentication', createUser: 'user management', collMod: 'collMod', shutdown: 'shutdown',
   replSetGetStatus: 'replSetGetStatus', replSetStepDown: 'replSetStepDown',
 };

@@ -10,7 +10,7 @@ import { collectionName, decodeSequence, letVariables, optionalDoc, refuseCollat
 import { project } from './projection.ts';
 
 /** The command's documents or statements: an array of objects, or BSON bytes when sent as a document sequence. */
-function statements(cmd: Doc, field: string): unknown[] | DocumentSequence {
+export function statements(cmd: Doc, field: string): unknown[] | DocumentSequence {
   const list = cmd[field];
   if (!Array.isArray(list) && !(list instanceof DocumentSequence)) throw new CommandError('FailedToParse', `BSON field '${field}' is missing or is not an array`);
   if (list.length > 100_000) throw new CommandError('InvalidOptions', `Write batch sizes must be between 1 and 100000. Got ${list.length} operations.`);
@@ -26,7 +26,7 @@ function writeError(err: unknown, index: number): Doc {
  * Runs each statement in order; an ordered batch stops at its first failure, an unordered one
  * carries on. Either way the reply is ok: 1 with the failures listed in writeErrors.
  */
-function eachStatement<T>(cmd: Doc, list: { length: number; at(i: number): T | undefined }, run: (statement: T, index: number) => void): Doc[] {
+export function eachStatement<T>(cmd: Doc, list: { length: number; at(i: number): T | undefined }, run: (statement: T, index: number) => void): Doc[] {
   const ordered = cmd.ordered !== false;
   const errors: Doc[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -72,7 +72,7 @@ const simpleId = (id: unknown) => typeof id === 'string' || typeof id === 'numbe
  * collection without secondary indexes as they are (with `_id` moved first); anything else is
  * decoded and checked field by field.
  */
-function insertDocument(coll: Collection, item: unknown): void {
+export function insertDocument(coll: Collection, item: unknown): void {
   if (Buffer.isBuffer(item) && coll.indexes.size === 1) {
     const element = findId(item);
     if (element && simpleId(element.id)) return coll.insertBytes(item, element.id, undefined, [element.start, element.end]);
@@ -91,10 +91,10 @@ const insert: Handler = (cmd, ctx) => {
   return finish({ n }, errors);
 };
 
-interface StatementOptions extends UpdateOptions { multi: boolean; upsert: boolean; sort?: Doc }
+export interface StatementOptions extends UpdateOptions { multi: boolean; upsert: boolean; sort?: Doc }
 
 /** Applies one update statement; returns matched, modified and the upserted document if any. */
-function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOptions) {
+export function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOptions) {
   if (opts.multi && isReplacement(u)) {
     throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
   }

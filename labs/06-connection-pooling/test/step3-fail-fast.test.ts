@@ -119,7 +119,7 @@ describe("fail fast when the database is unreachable", () => {
     );
   });
 
-  it("SIGTERM while the database is unreachable still lets the process exit by itself", async () => {
+  it("SIGTERM while the database is unreachable: the process exits by itself, and the waiting request gets a 503", async () => {
     const closedPort = await getFreePort();
     const app = await startApp({
       MONGO_URL: `mongodb://127.0.0.1:${closedPort}/?directConnection=true`,
@@ -133,8 +133,15 @@ describe("fail fast when the database is unreachable", () => {
     const exited = app.exited();
     app.signal("SIGTERM");
     const outcome = await Promise.race([exited, sleep(8000).then(() => "still running" as const)]);
-    await pending;
+    const answered = await pending;
     if (outcome === "still running") apps.push(app);
     assert.notEqual(outcome, "still running", "expected the app to exit within 8 s of SIGTERM while connecting (20 s selection timeout); it was still running. close() must close the client even while it is connecting.");
+    // The request in flight at shutdown still gets an answer: its operation fails because the client
+    // closed, which is "no usable server" for that request, so a 503 sends the client elsewhere.
+    assert.equal(
+      answered.status,
+      503,
+      `expected the request that was waiting when SIGTERM arrived to get 503 with a JSON error (the client was closed under it); got ${answered.status} ${JSON.stringify(answered.body)}`,
+    );
   });
 });

@@ -159,7 +159,7 @@ export async function startHarness(options: { redisUrl?: string } = {}): Promise
 }
 
 /** Record every command this client sends (pipelines and MULTI included) before it goes out. */
-function recordCommands(redis: Redis, app: string, events: LabEvent[]) {
+export function recordCommands(redis: Redis, app: string, events: LabEvent[]) {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command, stream) => {
     events.push({ source: "redis", app, command: command.name.toLowerCase(), args: command.args.map((arg) => String(arg)) });

@@ -39,7 +39,12 @@ function warnCacheError(action: string, error: unknown) {
 export function createUserService({ repo, redis, namespace }: UserServiceDeps): UserService {
   const local = new LRUCache<string, User>({ max: LOCAL_MAX_ENTRIES, ttl: LOCAL_TTL_MS });
   // Loads in progress, so concurrent misses for one user share a single Redis and MongoDB trip.
+  // It holds only loads in flight, so it cannot outgrow the number of concurrent requests.
   const loading = new Map<string, Promise<User | null>>();
+  // Bumped by every write. A load that began before a write may carry the old user: it may still
+  // answer the request that started it, but it must not put that user back into either cache.
+  // One counter for all users keeps this bounded; a write elsewhere only costs a skipped fill.
+  let writes = 0;
 
   async function readRedis(key: string): Promise<User | null> {
     try {
@@ -53,14 +58,15 @@ export function createUserService({ repo, redis, namespace }: UserServiceDeps): 
 
   async function load(id: string): Promise<User | null> {
     const key = userCacheKey(namespace, id);
+    const startedAt = writes;
     const cached = await readRedis(key);
     if (cached) {
-      local.set(id, cached);
+      if (writes === startedAt) local.set(id, cached);
       return cached;
     }
     const user = await repo.findById(id);
     // "Not found" is not cached: a user created a moment later must be readable at once.
-    if (user) {
+    if (user && writes === startedAt) {
       local.set(id, user);
       await redis.set(key, JSON.stringify(user), "EX", USER_TTL_SECONDS).catch((error: unknown) => warnCacheError("write", error));
     }
@@ -84,6 +90,7 @@ export function createUserService({ repo, redis, namespace }: UserServiceDeps): 
 
     async update(id, patch) {
       const user = await repo.update(id, patch);
+      writes++;
       // Delete only after MongoDB accepted the write: deleting first lets a concurrent read
       // put the old value straight back. Deleting (not rewriting) the entry means the next
       // read loads whatever the database holds, even if two writers race.

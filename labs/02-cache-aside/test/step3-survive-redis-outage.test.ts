@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { getFreePort } from "#kit/testing/index.ts";
+import { createRedisClient } from "../src/redis.ts";
 import { getUser, nameOf, patchUser, sleep, startHarness, type HttpResult } from "./harness.ts";
 import { privateRedis } from "./private-redis.ts";
 
@@ -93,5 +95,54 @@ test("when Redis comes back, reads fill the cache again", async () => {
   } finally {
     await h.close();
     await redis.stop();
+  }
+});
+
+test("the client is configured to fail fast: a command timeout between 0.1 and 2 s, and no offline queue", () => {
+  const redis = createRedisClient(`redis://127.0.0.1:1`); // never connects: only its options are read
+  try {
+    const { commandTimeout, enableOfflineQueue } = redis.options;
+    assert.ok(
+      typeof commandTimeout === "number" && commandTimeout >= 100 && commandTimeout <= 2_000,
+      `expected a command timeout between 100 and 2,000 ms (a frozen Redis must not hold a request longer, a healthy but busy one must not trip it); got ${commandTimeout} (ioredis takes milliseconds)`,
+    );
+    assert.equal(enableOfflineQueue, false, "expected commands to be rejected at once while Redis is disconnected, not queued until it returns");
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test("while Redis stays down, the client keeps reconnecting: first retry within 0.5 s, then waits that level off between 0.25 and 1.5 s", async () => {
+  const port = await getFreePort(); // nothing listens here: every connection attempt is refused at once
+  const redis = createRedisClient(`redis://127.0.0.1:${port}`);
+  const delays: number[] = [];
+  let ended = false;
+  try {
+    // The strategy as configured, far past the first attempts: where does it level off?
+    const strategy = redis.options.retryStrategy;
+    assert.equal(typeof strategy, "function", "expected a retryStrategy (how long to wait before each reconnection attempt)");
+    const planned = Array.from({ length: 300 }, (_, i) => strategy!(i + 1));
+    const stops = planned.findIndex((d) => typeof d !== "number");
+    assert.equal(stops, -1, `expected the client to keep reconnecting for as long as Redis is down; its retryStrategy gives up (returns ${planned[stops]}) at attempt ${stops + 1}`);
+    const waits = planned as number[];
+    assert.ok(waits[0]! <= 500, `expected the first reconnection attempt within 500 ms (a blip should heal quickly); the strategy waits ${waits[0]} ms`);
+    const over = waits.findIndex((d) => d > 1_500);
+    assert.equal(over, -1, `expected no wait between attempts longer than 1,500 ms (the cache should come back soon after Redis does); attempt ${over + 1} waits ${waits[over]} ms`);
+    const late = waits.slice(100);
+    assert.ok(
+      late.every((d) => d >= 250),
+      `expected the waits to level off at 250 ms or more (not hammering a server that is down); from attempt 101 on they are as low as ${Math.min(...late)} ms. ioredis counts in milliseconds.`,
+    );
+
+    // And the real client, against a port where nothing listens, follows it.
+    redis.on("reconnecting", (delay: number) => delays.push(delay));
+    redis.on("end", () => (ended = true));
+    const started = Date.now();
+    while (delays.length < 6 && !ended && Date.now() - started < 20_000) await sleep(100);
+    assert.ok(!ended, `expected the client to keep reconnecting; it gave up after ${delays.length} attempts`);
+    assert.ok(delays.length >= 6, `expected at least 6 reconnection attempts within 20 s while Redis is down; saw ${delays.length} (${delays.join(", ")} ms)`);
+    assert.deepEqual(delays.slice(0, 6).map((d) => d <= 1_500), Array(6).fill(true), `expected every wait to be at most 1,500 ms; saw ${delays.join(", ")} ms`);
+  } finally {
+    redis.disconnect();
   }
 });

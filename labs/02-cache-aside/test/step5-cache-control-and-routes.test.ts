@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import http from "node:http";
+import fc from "fast-check";
 import { ObjectId } from "mongodb";
 import { getUser, patchUser, request, startHarness, type Harness } from "./harness.ts";
 
@@ -70,6 +71,32 @@ test("a malformed user id gets 400 with a JSON error and no database query", asy
       assert.equal(typeof (result.body as { error?: unknown }).error, "string", `expected a JSON body { error } for id "${bad}"; got ${JSON.stringify(result.body)}`);
     }
   }
+  assert.equal(h.userQueries() - queriesBefore, 0, "expected malformed ids to be rejected before reaching MongoDB");
+});
+
+test("any id that is not 24 hexadecimal characters gets 400 with a JSON error, never 500 (property)", async () => {
+  const app = await h.startApp();
+  const queriesBefore = h.userQueries();
+  const hex = "0123456789abcdefABCDEF".split("");
+  const nearMiss = fc.oneof(
+    // almost an ObjectId: one character too many or too few, or one non-hex character
+    fc.string({ unit: fc.constantFrom(...hex), minLength: 23, maxLength: 23 }),
+    fc.string({ unit: fc.constantFrom(...hex), minLength: 25, maxLength: 25 }),
+    fc.tuple(fc.string({ unit: fc.constantFrom(...hex), minLength: 23, maxLength: 23 }), fc.constantFrom("g", "z", " ", "-", "_", ".", "x", "\u00e9", "%"), fc.nat({ max: 23 })).map(([h23, c, at]) => h23.slice(0, at) + c + h23.slice(at)),
+    fc.string({ minLength: 1, maxLength: 40 }),
+    fc.constantFrom(" 0123456789abcdef01234567", "0x0123456789abcdef012345", "1e23", "[object Object]", "null", "undefined"),
+  );
+  await fc.assert(
+    fc.asyncProperty(nearMiss, async (raw) => {
+      const url = `${app.url}/users/${encodeURIComponent(raw)}`;
+      for (const result of [await request(url), await request(url, { method: "PATCH", headers: { "content-type": "application/json" }, body: '{"name":"x"}' })]) {
+        if (/^[0-9a-fA-F]{24}$/.test(raw)) return; // a valid id after all (the arbitrary string can be one)
+        assert.equal(result.status, 400, `expected 400 for id ${JSON.stringify(raw)}; got ${result.status} ${JSON.stringify(result.body)}`);
+        assert.equal(typeof (result.body as { error?: unknown }).error, "string", `expected a JSON body { error } for id ${JSON.stringify(raw)}`);
+      }
+    }),
+    { numRuns: 150 },
+  );
   assert.equal(h.userQueries() - queriesBefore, 0, "expected malformed ids to be rejected before reaching MongoDB");
 });
 

@@ -64,8 +64,10 @@ describe("step 3: a worker that dies mid-job loses nothing", { concurrency: true
     const scene = await openScene(services, "lockttl");
     t.after(() => scene.close());
     const { provider, queue } = scene;
-    const lockMs = 7000;
-    const stallMs = 9000;
+    // Unusual values, far apart, so neither the defaults, the values of the other tests, nor the
+    // two swapped can pass for them.
+    const lockMs = 12_000;
+    const stallMs = 6000;
     const user = newUser("lockttl");
     provider.configure({ hold: "before-delivery" });
     await scene.startWorker({ WORKER_LOCK_DURATION_MS: String(lockMs), WORKER_STALLED_INTERVAL_MS: String(stallMs) });
@@ -92,8 +94,8 @@ describe("step 3: a worker that dies mid-job loses nothing", { concurrency: true
     for (const when of ["while the job runs", `again ${lockMs * 0.6} ms later, after a renewal`]) {
       const ttl = await pttl(scene, lockKey);
       assert.ok(
-        ttl > lockMs / 2 - 1500 && ttl <= lockMs,
-        `expected the job's lock ${when} to expire within WORKER_LOCK_DURATION_MS = ${lockMs} ms (between ${lockMs / 2 - 1500} and ${lockMs} ms left); its PTTL is ${ttl} ms ` +
+        ttl > lockMs / 2 - 2500 && ttl <= lockMs,
+        `expected the job's lock ${when} to expire within WORKER_LOCK_DURATION_MS = ${lockMs} ms (between ${lockMs / 2 - 2500} and ${lockMs} ms left); its PTTL is ${ttl} ms ` +
           `(${ttl === -2 ? "no lock" : ttl > lockMs ? "longer than configured" : "shorter than configured"}). Use config.worker.lockDurationMs, which is already in milliseconds.`,
       );
       if (when === "while the job runs") await sleep(lockMs * 0.6);

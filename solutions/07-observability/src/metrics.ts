@@ -11,24 +11,31 @@ export interface Metrics {
 }
 
 // The full pattern of the route each request matched, noted while routing is still under way.
-const matchedPatterns = new WeakMap<Request, string>();
+const matchedPatterns = new WeakMap<object, string>();
+const matchedRoutes = new WeakMap<object, unknown>();
+const watchedPrototypes = new WeakSet<object>();
 
 /**
  * Note the full route pattern at the moment the router matches a route. That is the one moment
  * req.baseUrl holds the mount path ("/admin/audit") next to req.route ("/entries/:entryId"): when a
  * handler throws, Express leaves each mounted router on the way to the app's error handler and
  * puts req.baseUrl back to "", so a label computed when the response finishes would lose the prefix.
+ * The router assigns req.route when a route matches; an accessor on the app's request prototype
+ * (installed once, so requests keep their usual shape) turns that assignment into a note.
  */
 function notePatternWhenMatched(req: Request): void {
-  let route: unknown = req.route;
-  Object.defineProperty(req, "route", {
+  const prototype = Object.getPrototypeOf(req) as object;
+  if (watchedPrototypes.has(prototype)) return;
+  watchedPrototypes.add(prototype);
+  Object.defineProperty(prototype, "route", {
     configurable: true,
-    enumerable: true,
-    get: () => route,
-    set(value: unknown) {
-      route = value;
+    get(this: object) {
+      return matchedRoutes.get(this);
+    },
+    set(this: Request, value: unknown) {
+      matchedRoutes.set(this, value);
       const pattern = (value as { path?: unknown } | undefined)?.path;
-      if (typeof pattern === "string") matchedPatterns.set(req, `${req.baseUrl}${pattern}`);
+      if (typeof pattern === "string") matchedPatterns.set(this, `${this.baseUrl}${pattern}`);
     },
   });
 }

@@ -43,6 +43,16 @@ test("every position round-trips exactly (millisecond and _id) through a URL-saf
       assert.equal(typeof cursor, "string", "encodeCursor must return a string");
       assert.match(cursor, URL_SAFE_CURSOR, `cursor ${JSON.stringify(cursor)} for ${show(position)}: expected <base64url payload>.<base64url signature>, no "+", "/", "=" or other characters`);
       assert.ok(cursor.length <= 200, `cursor for ${show(position)} is ${cursor.length} characters; expected at most 200`);
+      // The wire format is a contract (README, step 3): the tests below forge cursors in it.
+      const [payload = "", signature = ""] = cursor.split(".");
+      let inside: unknown;
+      try {
+        inside = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+      } catch {
+        inside = `(not JSON: ${Buffer.from(payload, "base64url").toString("utf8").slice(0, 60)})`;
+      }
+      assert.deepEqual(inside, { t: position.createdAt.getTime(), id: position.id.toHexString() }, `the payload of ${cursor} for ${show(position)}: expected base64url of {"t": <ms since epoch>, "id": "<24 hex>"}`);
+      assert.equal(signature, sign(payload, secret), `the signature of ${cursor}: expected sign(payload, secret), the HMAC of the base64url payload text`);
       const back = decodeCursor(cursor, secret);
       assert.ok(back, `decodeCursor(encodeCursor(${show(position)})) returned ${show(back)}; expected the same position back`);
       assert.equal(back.createdAt.getTime(), position.createdAt.getTime(), `createdAt of ${show(position)} came back as ${back.createdAt.toISOString()} (milliseconds must survive)`);

@@ -2,7 +2,6 @@
 import { BSON } from 'bson';
 import { Aggregator, ProcessingMode } from 'mingo';
 import { CommandError, unsupported, type Doc } from '../errors.ts';
-import { valueAt } from '../indexes.ts';
 import { runFind, type FindSpec } from '../planner.ts';
 import { collectionName, nonNegative, optionalCount, optionalDoc, letVariables, refuseCollation, type Context, type Handler } from './context.ts';
 import { checkProjection, project } from './projection.ts';
@@ -76,14 +75,20 @@ const distinct: Handler = (cmd, ctx) => {
   const docs = runFind(ctx.store.collection(ctx.db, collectionName(cmd, 'distinct')), { filter: optionalDoc(cmd, 'query') }).docs();
   const seen = new Map<string, unknown>();
   const add = (v: unknown) => { if (v !== undefined) seen.set(BSON.EJSON.stringify({ v }, { relaxed: false }), v); };
-  for (const doc of docs) {
-    const value = valueAt(doc, key);
-    // Like MongoDB, distinct looks inside arrays.
-    if (Array.isArray(value)) value.forEach(add);
-    else add(value);
-  }
+  for (const doc of docs) valuesOnPath(doc, key.split('.')).forEach(add);
   return { values: [...seen.values()], ok: 1 };
 };
+
+/** Every value a dotted path reaches, looking inside arrays on the way and at the end, as distinct does. */
+function valuesOnPath(value: unknown, parts: string[]): unknown[] {
+  if (parts.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) {
+    const inside = value.flatMap((item) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? valuesOnPath(item, parts) : []));
+    return /^\d+$/.test(parts[0]!) ? [...valuesOnPath(value[Number(parts[0])], parts.slice(1)), ...inside] : inside;
+  }
+  if (value === null || typeof value !== 'object' || value instanceof Date || (value as { _bsontype?: string })._bsontype) return [];
+  return valuesOnPath((value as Doc)[parts[0]!], parts.slice(1));
+}
 
 const REFUSED_STAGES: Record<string, string> = {
   $changeStream: 'change streams ($changeStream)', $out: 'the aggregation stage $out', $merge: 'the aggregation stage $merge',

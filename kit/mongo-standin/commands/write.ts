@@ -170,6 +170,7 @@ const findAndModify: Handler = (cmd: Doc, ctx: Context) => {
   refuseCollation(cmd, 'findAndModify');
   if (cmd.remove === true) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
+    if (cmd.new === true) throw new CommandError('FailedToParse', "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
     const coll = ctx.store.collection(ctx.db, name);
     const found = runFind(coll, { filter: query, sort: sort as Record<string, number> | undefined, limit: 1, variables });
     const doc = found.docs()[0];

@@ -37,7 +37,15 @@ forEachTarget('error replies', (target) => {
     await rejectsWith(c.find({ a: { $nope: 1 } }).toArray(), { code: 2, codeName: 'BadValue', message: /unknown operator: \$nope/ });
   });
 
-  it('an empty collection name and a duplicate create are refused', async () => {
+  it('findAndModify refuses new with remove, and an update with remove (FailedToParse, 9)', async () => {
+    const c = target().db.collection<Loose>(uniqueName('fam'));
+    await c.insertOne({ _id: 1 });
+    await rejectsWith(target().db.command({ findAndModify: c.collectionName, query: {}, remove: true, new: true }), { code: 9, codeName: 'FailedToParse' });
+    await rejectsWith(target().db.command({ findAndModify: c.collectionName, query: {}, remove: true, update: { $set: { a: 1 } } }), { code: 9 });
+    assert.equal(await c.countDocuments(), 1);
+  });
+
+  it('a duplicate create is refused (NamespaceExists, 48)', async () => {
     const name = uniqueName('shape');
     await target().db.createCollection(name);
     await rejectsWith(target().db.createCollection(name), { code: 48, codeName: 'NamespaceExists' });

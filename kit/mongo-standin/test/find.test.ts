@@ -53,4 +53,17 @@ forEachTarget('find', (target) => {
     assert.deepEqual((await c.find({ name: null }).sort({ _id: 1 }).toArray()).map((d) => d._id), [4, 5]);
     assert.deepEqual((await c.find({ name: { $exists: false } }).toArray()).map((d) => d._id), [5]);
   });
+
+  it('distinct looks inside arrays and embedded documents along a dotted path', async () => {
+    const c = target().db.collection<Loose>(uniqueName('distinct'));
+    await c.insertMany([
+      { _id: 1, items: [{ sku: 'a', tags: ['x', 'y'] }, { sku: 'b' }] },
+      { _id: 2, items: [{ sku: 'a', tags: ['z'] }], plain: null },
+      { _id: 3, items: { sku: 'c', tags: 'w' } },
+    ]);
+    assert.deepEqual((await c.distinct('items.sku')).sort(), ['a', 'b', 'c']);
+    assert.deepEqual((await c.distinct('items.tags')).sort(), ['w', 'x', 'y', 'z']);
+    assert.deepEqual(await c.distinct('plain'), [null]);
+    assert.deepEqual(await c.distinct('items.sku', { _id: { $gt: 1 } }).then((v) => v.sort()), ['a', 'c']);
+  });
 });

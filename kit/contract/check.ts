@@ -1,14 +1,16 @@
 import path from "node:path";
 import { scanLabs, type Lab } from "../labs.ts";
+import type { LabStep } from "../manifest/schema.ts";
 import { repoRoot, solutionsDir } from "../paths.ts";
-import { runLabTests, type RunSummary } from "../runner/run-tests.ts";
+import type { RunSummary } from "../runner/run-tests.ts";
+import { runTestFiles } from "./run-files.ts";
 import { copyLab, makeScratch } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
 import { bold, dim, green, red, say, table } from "../cli/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
 import { checkLeaks } from "./leaks.ts";
-import { stepsOfLab } from "../runner/steps.ts";
+import { filesInStepOrder, listTestFiles, stepsOfLab } from "../runner/steps.ts";
 import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
 
 /** How many stored wrong solutions run side by side (each in its own scratch copy). */
@@ -93,12 +95,12 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));
   if (leaks.quoted.length > shown) notes.push(dim(`leak: … and ${leaks.quoted.length - shown} more`));
   const labScratch = path.join(scratchDir, lab.id);
-  const starter = await runCopy(lab, pool, path.join(labScratch, "starter"), false);
+  const starter = await runCopy(lab, steps, pool, path.join(labScratch, "starter"), false);
   findings.push(["starter fails", describeStarter(starter.run)]);
   if (lab.manifest.steps) findings.push(["each step fails on starter", checkStepsFailOnStarter(steps, starter.run, starter.dir)]);
   let solvedPasses = false;
   if (findings[3]![1].ok) {
-    const solved = await runCopy(lab, pool, path.join(labScratch, "solved"), true);
+    const solved = await runCopy(lab, steps, pool, path.join(labScratch, "solved"), true);
     const described = describeSolved(solved.run);
     solvedPasses = described.ok;
     findings.push(["solution passes", described]);
@@ -118,9 +120,13 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   return { findings, notes };
 }
 
-async function runCopy(lab: Lab, pool: ServicePool, dest: string, withSolution: boolean): Promise<{ dir: string; run: RunSummary }> {
+/** How long a whole starter or solved run may take before check gives up on it (a hung test file must not hang CI). */
+const suiteTimeoutMs = 15 * 60_000;
+
+async function runCopy(lab: Lab, steps: LabStep[], pool: ServicePool, dest: string, withSolution: boolean): Promise<{ dir: string; run: RunSummary }> {
   const dir = await copyLab(lab, dest, withSolution);
-  return { dir, run: await runLabTests({ labDir: dir, env: await pool.envFor(lab.manifest.services) }) };
+  const files = filesInStepOrder(steps, await listTestFiles(dir));
+  return { dir, run: await runTestFiles({ labDir: dir, files, env: await pool.envFor(lab.manifest.services), runTimeoutMs: suiteTimeoutMs }) };
 }
 
 function describeStarter(run: RunSummary): Finding {

@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunSummary, TestResult } from "../runner/run-tests.ts";
 
@@ -16,18 +15,23 @@ export interface FileRunOptions {
   testTimeoutMs?: number;
   /** The whole run is killed after this long and counted as failed: a hung wrong solution must not hang check. */
   runTimeoutMs?: number;
+  /**
+   * node --test-force-exit: a test file ends once its tests have, even if something it started keeps its event
+   * loop alive (a wrong solution whose close() hangs makes an after hook fail before its other cleanup runs).
+   */
+  forceExit?: boolean;
 }
 
 /**
- * Run only some test files of a lab, with the kit's reporter, and collect one result per test with its file
- * relative to the lab folder. The contract check uses it for stored wrong solutions (one named file each);
- * the runner's runLabTests always runs the whole test/ folder.
+ * Run some test files of a lab with the kit's reporter and collect one result per test, with its file. The contract check runs everything through this: the starter and the solved lab (every
+ * file, in step order) and each stored wrong solution (the one file its header names). Unlike the runner's
+ * runLabTests it has a cap on the whole run, so a test file that never ends cannot hang check or CI.
  */
 export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
   const { NODE_TEST_CONTEXT: _inherited, ...inherited } = process.env;
   const child = spawn(
     process.execPath,
-    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...options.files],
+    ["--test", ...(options.forceExit ? ["--test-force-exit"] : []), `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...options.files],
     { cwd: options.labDir, env: { ...inherited, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
@@ -58,7 +62,8 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
       return;
     }
     const status = event.kind as TestResult["status"];
-    const file = event.file ? relativeFile(options.labDir, event.file) : undefined;
+    // As the runner reports it (absolute), so kit/runner/steps.ts maps it to a step like any other run.
+    const file = event.file;
     summary.results.push({ name: event.name ?? "(unnamed test)", status, ...(file ? { file } : {}), ...(event.error ? { error: event.error } : {}), ...(event.ms !== undefined ? { ms: event.ms } : {}) });
     if (status === "pass") summary.passed++;
     else if (status === "fail") summary.failed++;
@@ -86,20 +91,4 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
       resolve(summary);
     });
   });
-}
-
-/** A reporter file path (absolute, or a file: URL) made relative to the lab folder with forward slashes. */
-export function relativeFile(labDir: string, file: string): string {
-  const absolute = file.startsWith("file:") ? fileURLToPath(file) : file;
-  return path.relative(labDir, absolute).split(path.sep).join("/");
-}
-
-/** Results grouped by test file (relative to the lab folder); results without a file are under "". */
-export function resultsByFile(labDir: string, results: readonly TestResult[]): Map<string, TestResult[]> {
-  const byFile = new Map<string, TestResult[]>();
-  for (const result of results) {
-    const key = result.file ? (path.isAbsolute(result.file) || result.file.startsWith("file:") ? relativeFile(labDir, result.file) : result.file) : "";
-    byFile.set(key, [...(byFile.get(key) ?? []), result]);
-  }
-  return byFile;
 }

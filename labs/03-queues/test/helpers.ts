@@ -184,7 +184,7 @@ export async function startRedisGate(redisUrl: string): Promise<RedisGate> {
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
     sockets.add(client).add(upstream);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     client.on("data", (chunk: Buffer) => {
       if (refusing) {
         // One error reply per complete command, so the client's replies stay in step.

@@ -9,7 +9,7 @@ import type { Job } from "bullmq";
 import { labServices, type LabEnv } from "#kit/testing/index.ts";
 import { enqueueWelcomeEmail } from "../src/welcome-jobs.ts";
 import type { WelcomeEmailJob } from "../src/queue.ts";
-import { describeAttempts, eventually, jobCount, jobFor, newUser, openScene, pendingCount, settledState, sleep } from "./helpers.ts";
+import { describeAttempts, eventually, jobCount, jobFor, newUser, openScene, pendingCount, queueKey, settledState, sleep } from "./helpers.ts";
 
 /** Failed jobs must be kept at least this long (in seconds) when an age limit is set at all. */
 const weekSeconds = 7 * 24 * 60 * 60;
@@ -38,17 +38,21 @@ describe("step 2: welcome-email jobs are retried, deduplicated and kept for insp
     const job = await jobFor(scene.queue, user.email);
     assert.ok(job?.id, "expected the job to be in the queue after enqueueWelcomeEmail resolved");
     // The delay BullMQ stores on the job each time it schedules a retry: the value actually used.
-    const storedDelayAfter = async (failures: number): Promise<number | string> =>
+    // It is read in one transaction with the job's place in the delayed set, because BullMQ resets
+    // it to 0 when the retry becomes due.
+    const failures = () => scene.provider.attemptsTo(user.email).filter((a) => a.outcome === "failed").length;
+    const storedDelayAfter = async (count: number): Promise<number | string> =>
       eventually(
         async () => {
-          const current = await scene.queue.getJob(job.id!);
-          const failed = scene.provider.attemptsTo(user.email).filter((a) => a.outcome === "failed").length;
-          if (!current) return "the job disappeared";
-          const state = await current.getState();
-          if (state === "failed" || state === "completed") return `the job went to "${state}" instead of waiting for a retry`;
-          return failed === failures && state === "delayed" ? current.delay : undefined;
+          const before = failures();
+          const result = await scene.redis.multi().zscore(queueKey(scene, "delayed"), job.id!).hget(queueKey(scene, job.id!), "delay").exec();
+          const [inDelayed, delay] = (result ?? []).map(([, value]) => value);
+          if (before === count && failures() === count && inDelayed !== null && inDelayed !== undefined) return Number(delay);
+          const state = await scene.queue.getJobState(job.id!);
+          if (state === "failed" || state === "completed" || state === "unknown") return `the job went to "${state}" instead of waiting for retry number ${count}`;
+          return undefined;
         },
-        `the job to wait for retry number ${failures}`,
+        `the job to wait for retry number ${count}`,
         15_000,
       ).catch((error: Error) => `${error.message} (${describeAttempts(scene.provider, user.email)})`);
     const firstDelay = await storedDelayAfter(1);

@@ -10,7 +10,8 @@ import { Redis } from "ioredis";
 export function createRedisClient(url: string): Redis {
   // TODO(3): a cache must never make a request slower than going to the database.
   // Make commands fail fast while Redis is down or not answering, and keep reconnecting
-  // in the background so the cache comes back on its own. README step 3 names the options.
+  // in the background so the cache comes back on its own. README step 3 gives the limits
+  // the tests hold the client to (and ioredis's options say which unit each one takes).
   const redis = new Redis(url);
 
   // Without an "error" listener ioredis prints every failed reconnection attempt.

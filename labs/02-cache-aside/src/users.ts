@@ -27,9 +27,9 @@ export function createUserService({ repo, redis, namespace }: UserServiceDeps): 
 
   return {
     async get(id) {
-      // TODO(4): look in a small in-process LRU cache (lru-cache) first, with a TTL of a
-      // few seconds and a bounded size; fill it whenever you find the user below. Create the
-      // cache once, above the `return`, so each service instance has its own.
+      // TODO(4): look in a small in-process cache first, bounded in size and in age (README
+      // step 4 gives both limits); fill it whenever you find the user below. Create it once,
+      // above the `return`, so each service instance has its own.
 
       // TODO(1): cache-aside. Look in Redis under userCacheKey(namespace, id). On a hit,
       // return the parsed JSON. On a miss, read MongoDB and, if the user exists, store it
@@ -39,8 +39,9 @@ export function createUserService({ repo, redis, namespace }: UserServiceDeps): 
       // were a miss: answer from MongoDB.
 
       // TODO(6), stretch (optional): when many requests miss the same key at once, let
-      // one of them load it and have the others wait for that result. update() must then
-      // forget any load in progress for that id, or later reads may get the old user.
+      // one of them load it and have the others wait for that result. A load that fails must
+      // not be handed to the next reader, and a load that began before a write must neither
+      // answer reads that start after it nor put the old user back into a cache.
       return repo.findById(id);
     },
 

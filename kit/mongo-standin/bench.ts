@@ -21,7 +21,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REFERENCE = `${HERE}bench-reference.json`;
 
 interface Figures { version: string; medians: Record<string, number>; rssMiB: Record<string, number>; bsonMiB: Record<string, number> }
-interface Server { label: string; client: MongoClient; cli?: string; child?: ChildProcess; idleRssMiB?: number; figures: Figures; timings: Record<string, number[]> }
+interface Server { label: string; client: MongoClient; cli?: string; child?: ChildProcess; idleRssMiB?: number; figures: Figures; timings: Record<string, number[]>; cpu: Record<string, number[]> }
 
 const { values: flags } = parseArgs({ options: { against: { type: 'string' }, record: { type: 'string' } } });
 
@@ -31,6 +31,20 @@ function rssMiB(pid: number): number | undefined {
     return kb ? Number(kb) / 1024 : undefined;
   } catch {
     return undefined; // not Linux: the memory figure is left out
+  }
+}
+
+/**
+ * CPU time the server process has used, in ms. Wall-clock time on a shared machine mostly measures
+ * the other tenants; the server's own CPU time barely moves with them.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return undefined;
   }
 }
 
@@ -44,7 +58,7 @@ async function launch(label: string, cli: string): Promise<Server> {
   await new Promise((resolve) => setTimeout(resolve, 200)); // let start-up garbage settle before the idle reading
   const idle = rssMiB(child.pid!);
   const client = await new MongoClient(uri).connect();
-  return { label, client, cli, child, idleRssMiB: idle, figures: { version: label, medians: {}, rssMiB: {}, bsonMiB: {} }, timings: {} };
+  return { label, client, cli, child, idleRssMiB: idle, figures: { version: label, medians: {}, rssMiB: {}, bsonMiB: {} }, timings: {}, cpu: {} };
 }
 
 function makeDocs(n: number) {
@@ -56,11 +70,14 @@ async function oneRun(server: Server, n: number): Promise<number> {
   const coll = server.client.db('standin_bench').collection('docs');
   await coll.drop().catch(() => {});
   const docs = makeDocs(n);
+  const cpuBefore = cpuMs(server.child?.pid);
   const started = performance.now();
   await coll.insertMany(docs);
   let walked = 0;
   for await (const _doc of coll.find({}, { batchSize: BATCH })) walked++;
   const elapsed = performance.now() - started;
+  const cpuAfter = cpuMs(server.child?.pid);
+  if (cpuBefore !== undefined && cpuAfter !== undefined) (server.cpu[n] ??= []).push(cpuAfter - cpuBefore);
   if (walked !== n) throw new Error(`${server.label}: walked ${walked} documents, expected ${n}`);
   // The driver added each _id to the documents it sent, so this is the stored data's BSON size.
   server.figures.bsonMiB[n] = docs.reduce((sum, d) => sum + BSON.calculateObjectSize(d), 0) / 1048576;
@@ -72,7 +89,7 @@ const fmt = (x: number | undefined, digits = 0) => (x === undefined ? 'n/a' : x.
 
 const servers: Server[] = [];
 if (process.env.MONGO_URL) {
-  servers.push({ label: 'MONGO_URL', client: await new MongoClient(process.env.MONGO_URL).connect(), figures: { version: 'MONGO_URL', medians: {}, rssMiB: {}, bsonMiB: {} }, timings: {} });
+  servers.push({ label: 'MONGO_URL', client: await new MongoClient(process.env.MONGO_URL).connect(), figures: { version: 'MONGO_URL', medians: {}, rssMiB: {}, bsonMiB: {} }, timings: {}, cpu: {} });
 } else {
   servers.push(await launch('this version', `${HERE}cli.ts`));
   if (flags.against) servers.push(await launch(`earlier (${flags.against})`, `${flags.against}/kit/mongo-standin/cli.ts`));
@@ -103,7 +120,8 @@ try {
     for (const server of servers) {
       server.figures.medians[n] = median(server.timings[n]!);
       if (server.cli) await memory(server, server.cli, n);
-      console.log(`${server.label}: ${n} docs: runs ${server.timings[n]!.map((t) => t.toFixed(0)).join(', ')} ms; median ${fmt(server.figures.medians[n])} ms; `
+      const cpu = server.cpu[n] ? `; server CPU median ${fmt(median(server.cpu[n]))} ms` : '';
+      console.log(`${server.label}: ${n} docs: runs ${server.timings[n]!.map((t) => t.toFixed(0)).join(', ')} ms; median ${fmt(server.figures.medians[n])} ms${cpu}; `
         + `fresh server RSS ${fmt(server.figures.rssMiB[n], 1)} MiB (idle ${fmt(server.idleRssMiB, 1)} MiB) for ${fmt(server.figures.bsonMiB[n], 1)} MiB of BSON`);
     }
   }
@@ -128,8 +146,12 @@ for (const n of SIZES) {
   const rss = f.rssMiB[n];
   const growth = rss !== undefined && current.idleRssMiB !== undefined ? rss - current.idleRssMiB : undefined;
   const line = [`N=${n}: ${fmt(f.medians[n])} ms`];
-  if (reference) line.push(`${fmt(reference.medians[n]! / f.medians[n]!, 2)}x faster than the recorded ${reference.version} (${fmt(reference.medians[n])} ms)`);
-  for (const other of servers.slice(1)) line.push(`${fmt(other.figures.medians[n]! / f.medians[n]!, 2)}x faster than ${other.label} in this run (${fmt(other.figures.medians[n])} ms)`);
+  // A speed-up above 1 means this version is faster.
+  if (reference) line.push(`speed-up ${fmt(reference.medians[n]! / f.medians[n]!, 2)} over the recorded ${reference.version} (${fmt(reference.medians[n])} ms)`);
+  for (const other of servers.slice(1)) {
+    const cpu = current.cpu[n] && other.cpu[n] ? `, server CPU ${fmt(median(other.cpu[n]) / median(current.cpu[n]), 2)}` : '';
+    line.push(`speed-up ${fmt(other.figures.medians[n]! / f.medians[n]!, 2)}${cpu} over ${other.label} in this run (${fmt(other.figures.medians[n])} ms)`);
+  }
   if (rss !== undefined) {
     line.push(`RSS ${fmt(rss, 1)} MiB = ${fmt(rss / f.bsonMiB[n]!, 1)}x BSON (${fmt(growth, 1)} MiB above idle = ${fmt(growth! / f.bsonMiB[n]!, 1)}x; recorded ${fmt(reference?.rssMiB[n], 1)} MiB)`);
   }

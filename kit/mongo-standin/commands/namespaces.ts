@@ -35,13 +35,21 @@ const listDatabases: Handler = (cmd, ctx) => {
   return cmd.nameOnly === true ? { databases, ok: 1 } : { databases, totalSize, totalSizeMb: Math.round(totalSize / 1048576), ok: 1 };
 };
 
+/** Fields of a create command that are not collection options. */
+const CREATE_ENVELOPE = new Set(['create', '$db', 'lsid', '$clusterTime', '$readPreference', 'writeConcern', 'comment', 'txnNumber', 'apiVersion', 'apiStrict', 'apiDeprecationErrors']);
+
 const create: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'create');
-  if (ctx.store.collection(ctx.db, name)) throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   if (cmd.viewOn !== undefined) throw unsupported('views (create with viewOn)');
   refuseCollation(cmd, 'create');
   for (const option of ['capped', 'timeseries', 'clusteredIndex', 'validator']) {
     if (cmd[option]) throw unsupported(`the create option '${option}'`);
+  }
+  // Since SERVER-60064 mongod answers ok to a create of an existing collection with the same
+  // options; the stand-in only has collections without options, so any other option differs.
+  const options = Object.keys(cmd).filter((k) => !CREATE_ENVELOPE.has(k));
+  if (ctx.store.collection(ctx.db, name) && options.length) {
+    throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists with different options.`);
   }
   ctx.store.ensureCollection(ctx.db, name);
   return { ok: 1 };

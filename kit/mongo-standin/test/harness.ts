@@ -15,6 +15,8 @@ export interface Target {
 }
 
 const REAL_URL = process.env.MONGO_URL;
+/** STANDIN_REPLSET=1 runs the stand-in pass against its three-member replica set instead of one server. */
+const STANDIN_REPLSET = process.env.STANDIN_REPLSET === '1';
 
 /** Short timeouts so a broken server fails a test instead of hanging it. */
 export const clientOptions = { monitorCommands: true, serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, socketTimeoutMS: 20000 };
@@ -37,7 +39,7 @@ export function forEachTarget(title: string, body: (target: () => Target) => voi
       let standin: MongoStandin | undefined;
       let current: Target | undefined;
       before(async () => {
-        if (!real) standin = await startMongoStandin();
+        if (!real) standin = await startMongoStandin(STANDIN_REPLSET ? { replicaSet: { lagMs: 50 } } : {});
         const uri = real ? REAL_URL! : standin!.uri;
         const client = await new MongoClient(uri, clientOptions).connect();
         current = { name: real ? 'real' : 'stand-in', real, client, db: client.db(uniqueName('standin_test')), uri };

@@ -95,6 +95,8 @@ describe("step 2: a successful PATCH sets the last-write marker cookie", () => {
       ["/profiles/0123456789abcdef01234567", { method: "PATCH", headers: json, body: JSON.stringify({ name: "Nobody" }) }],
       ["/profiles/not-an-id", { method: "PATCH", headers: json, body: JSON.stringify({ name: "Nobody" }) }],
       [`/profiles/${id}`, {}],
+      // A read inside the window must not extend it, or a client that keeps reading stays on the primary.
+      [`/profiles/${id}`, { headers: { cookie: `${LAST_WRITE_COOKIE}=${Date.now() - 100}` } }],
       ["/analytics/signups", {}],
     ];
     for (const [path, init] of cases) {

@@ -211,6 +211,25 @@ function bsonDocument(elements: Uint8Array[]): Buffer {
   return out;
 }
 
+/** A BSON array of documents ("0": doc, "1": doc...) written into one buffer. */
+function bsonArray(docs: unknown[]): Buffer {
+  const encoded = docs.map((doc) => (Buffer.isBuffer(doc) ? doc : BSON.serialize(doc as Doc)));
+  let size = 5;
+  encoded.forEach((doc, i) => (size += 2 + String(i).length + doc.length));
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let at = 4;
+  encoded.forEach((doc, i) => {
+    out[at++] = 0x03;
+    at += out.write(String(i), at, 'latin1');
+    out[at++] = 0;
+    out.set(doc, at);
+    at += doc.length;
+  });
+  out[at] = 0;
+  return out;
+}
+
 /** One element: type byte, field name, value bytes. */
 const bsonElement = (type: number, name: string, value: Uint8Array) => [Uint8Array.of(type), Buffer.from(`${name}\0`, 'utf8'), value];
 
@@ -226,9 +245,8 @@ function encodeBody(reply: Doc): Uint8Array {
   const field = cursor && ('firstBatch' in cursor ? 'firstBatch' : 'nextBatch' in cursor ? 'nextBatch' : undefined);
   const batch = field ? (cursor![field] as unknown[]) : undefined;
   if (!batch || !batch.some((doc) => Buffer.isBuffer(doc))) return BSON.serialize(reply);
-  const items = batch.flatMap((doc, i) => bsonElement(0x03, String(i), Buffer.isBuffer(doc) ? doc : BSON.serialize(doc as Doc)));
   const { [field!]: _batch, ...cursorRest } = cursor!;
-  const cursorDoc = bsonDocument([...bsonElement(0x04, field!, bsonDocument(items)), elementsOf(BSON.serialize(cursorRest))]);
+  const cursorDoc = bsonDocument([...bsonElement(0x04, field!, bsonArray(batch)), elementsOf(BSON.serialize(cursorRest))]);
   const { cursor: _cursor, ...rest } = reply;
   return bsonDocument([...bsonElement(0x03, 'cursor', cursorDoc), elementsOf(BSON.serialize(rest))]);
 }

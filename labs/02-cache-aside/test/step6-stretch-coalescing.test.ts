@@ -69,28 +69,41 @@ test("stretch (optional): a shared load that fails does not fail the next read",
 });
 
 test("stretch (optional): a load that began before a PATCH neither answers later reads nor puts the old user back in a cache", async () => {
-  const { users, repo, service, key, close } = await serviceWith("race");
+  const { users, repo, service, key, close } = await serviceWith("race", 2);
   try {
-    const [user] = users;
-    const gate = repo.hold();
-    const early = service.get(user!.id); // reads the old user from the database, then waits at the gate
+    const [first, second] = users;
+    // 1. A load holds the old user while a PATCH completes; once it finishes, nothing may have cached it.
+    let gate = repo.hold();
+    const early = service.get(first!.id); // reads the old user from the database, then waits at the gate
     await gate.reached;
     repo.open();
-    const updated = await service.update(user!.id, { name: "renamed during a load" });
-    assert.equal(updated?.name, "renamed during a load");
-    const afterWrite = service.get(user!.id); // starts after the PATCH returned: must not join the early load
+    assert.equal((await service.update(first!.id, { name: "renamed during a load" }))?.name, "renamed during a load");
     gate.release();
     await early; // it may answer with the old user: it began before the write
-    const fresh = await afterWrite;
-    assert.equal(fresh?.name, "renamed during a load", `expected a read that started after the PATCH to return the new name; got ${JSON.stringify(fresh?.name)} (it joined a load that began before the write)`);
-    const later = await service.get(user!.id);
+    const later = await service.get(first!.id);
     assert.equal(
       later?.name,
       "renamed during a load",
-      `expected reads after the PATCH to return the new name; got ${JSON.stringify(later?.name)}: the load that began before the write put the old user back into a cache`,
+      `expected a read after the PATCH to return the new name; got ${JSON.stringify(later?.name)}: the load that began before the write put the old user into a cache when it finished`,
     );
-    const stored = await h.inspector.get(key(user!.id));
+    const stored = await h.inspector.get(key(first!.id));
     assert.ok(stored === null || (JSON.parse(stored) as { name?: string }).name === "renamed during a load", `expected Redis not to hold the old user after the PATCH; it holds ${stored}`);
+
+    // 2. A read that starts after the PATCH returned must not join a load that began before it.
+    gate = repo.hold();
+    const old = service.get(second!.id);
+    await gate.reached;
+    repo.open();
+    assert.equal((await service.update(second!.id, { name: "renamed before this read" }))?.name, "renamed before this read");
+    const afterWrite = service.get(second!.id);
+    gate.release();
+    await old;
+    const fresh = await afterWrite;
+    assert.equal(
+      fresh?.name,
+      "renamed before this read",
+      `expected a read that started after the PATCH returned to get the new name; got ${JSON.stringify(fresh?.name)} (it joined a load that began before the write)`,
+    );
   } finally {
     close();
     const leftovers: string[] = [];

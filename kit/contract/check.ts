@@ -15,6 +15,8 @@ import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
 
 /** How many stored wrong solutions run side by side (each in its own scratch copy). */
 const wrongJobs = Math.max(1, Number(process.env.WORKBOOK_CHECK_JOBS) || 2);
+/** How many stored wrong solutions each lab should keep (issue 9); fewer is noted, not a breach. */
+const wrongAim = 15;
 
 /**
  * The maintainer contract (modelled on rustlings' check): every manifest valid, every README
@@ -113,7 +115,8 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
       findings.push([`${o.name}`, { ok: o.rejected, label: "rejected", detail: `${o.detail} (${(o.ms / 1000).toFixed(1)} s)` }]);
     }
     const line = `wrong solutions: ${report.rejected} rejected of ${report.total}`;
-    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
+    const few = report.total < wrongAim ? ` fewer than the ${wrongAim} a lab should keep;` : "";
+    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${few} ${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
   } else {
     notes.push(dim("wrong solutions: not run, the solution does not pass"));
   }

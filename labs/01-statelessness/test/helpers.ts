@@ -157,11 +157,15 @@ export async function watchRedis(shop: Shop, needle: string): Promise<{ lines: s
   const lines: string[] = [];
   const waiting = new Map<string, () => void>();
   let buffer = "";
+  let monitoring!: () => void;
+  let oksToCome = url.password ? 2 : 1;
+  const started = new Promise<void>((resolve) => (monitoring = resolve));
   socket.on("data", (chunk: Buffer) => {
     buffer += chunk.toString("latin1");
     const parts = buffer.split("\r\n");
     buffer = parts.pop() ?? "";
     for (const line of parts) {
+      if (line === "+OK" && --oksToCome === 0) monitoring(); // MONITOR (after AUTH, if any) is active from here on
       for (const [marker, resolve] of waiting) if (line.includes(marker)) (waiting.delete(marker), resolve());
       if (line.includes(needle)) lines.push(line);
     }
@@ -174,14 +178,18 @@ export async function watchRedis(shop: Shop, needle: string): Promise<{ lines: s
       waiting.set(marker, resolve);
       timer = setTimeout(() => reject(new Error(`Redis MONITOR did not show ${marker} within 10 s`)), 10_000);
     });
+    // Ask again every half second: on a busy shared Redis the first marker can be slow to show.
+    const again = setInterval(() => void shop.redis.exists(marker).catch(() => {}), 500);
     try {
       await shop.redis.exists(marker);
       await seen;
     } finally {
       clearTimeout(timer);
+      clearInterval(again);
     }
   };
   try {
+    await Promise.race([started, new Promise((_, reject) => setTimeout(() => reject(new Error("Redis did not accept MONITOR within 10 s")), 10_000).unref())]);
     await sync();
   } catch (error) {
     socket.destroy();

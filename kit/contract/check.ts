@@ -97,12 +97,19 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));
   if (leaks.quoted.length > shown) notes.push(dim(`leak: … and ${leaks.quoted.length - shown} more`));
   const labScratch = path.join(scratchDir, lab.id);
-  const starter = await runCopy(lab, steps, pool, path.join(labScratch, "starter"), false);
+  // The starter and the solved lab run side by side (both cores), unless WORKBOOK_CHECK_JOBS=1.
+  const solutionComplete = findings[3]![1].ok;
+  const suites = performance.now();
+  const solvedRun = () => (solutionComplete ? runCopy(lab, steps, pool, path.join(labScratch, "solved"), true) : Promise.resolve(undefined));
+  const [starter, solved] =
+    wrongJobs > 1
+      ? await Promise.all([runCopy(lab, steps, pool, path.join(labScratch, "starter"), false), solvedRun()])
+      : [await runCopy(lab, steps, pool, path.join(labScratch, "starter"), false), await solvedRun()];
+  notes.push(dim(`starter and solved suites: ${((performance.now() - suites) / 1000).toFixed(1)} s`));
   findings.push(["starter fails", describeStarter(starter.run)]);
   if (lab.manifest.steps) findings.push(["each step fails on starter", checkStepsFailOnStarter(steps, starter.run, starter.dir)]);
   let solvedPasses = false;
-  if (findings[3]![1].ok) {
-    const solved = await runCopy(lab, steps, pool, path.join(labScratch, "solved"), true);
+  if (solved) {
     const described = describeSolved(solved.run);
     solvedPasses = described.ok;
     findings.push(["solution passes", described]);

@@ -55,18 +55,54 @@ export function findId(bytes: Buffer): IdElement | undefined | null {
   return at === bytes.length - 1 ? undefined : null;
 }
 
-/** Decodes one `_id` element: the common types directly, others by wrapping it in a document of its own. */
+/** Decodes one element's value: the common types directly, others by wrapping it in a document of its own. */
 function decodeElement(bytes: Buffer, start: number, end: number): unknown {
-  const value = start + 5; // type byte and "_id\0"
+  const value = bytes.indexOf(0, start + 1) + 1;
   switch (bytes[start]) {
     case 0x07: return new ObjectId(bytes.subarray(value, value + 12));
     case 0x02: return bytes.toString('utf8', value + 4, end - 1);
     case 0x10: return bytes.readInt32LE(value);
     case 0x01: return bytes.readDoubleLE(value);
+    case 0x08: return bytes[value] === 1;
+    case 0x0a: return null;
+    case 0x09: return new Date(bytes.readInt32LE(value + 4) * 2 ** 32 + bytes.readUInt32LE(value));
   }
   const doc = Buffer.allocUnsafe(end - start + 5);
   doc.writeInt32LE(doc.length, 0);
   bytes.copy(doc, 4, start, end);
   doc[doc.length - 1] = 0;
-  return BSON.deserialize(doc)._id;
+  return Object.values(BSON.deserialize(doc))[0];
+}
+
+/** A field name and its UTF-8 bytes, compared with stored element names without making strings. */
+export interface FieldName { name: string; bytes: Buffer }
+
+export function encodeNames(names: Iterable<string>): FieldName[] {
+  return [...names].map((name) => ({ name, bytes: Buffer.from(name, 'utf8') }));
+}
+
+/**
+ * The named top-level fields of a document, decoded into a small object: what a filter needs to
+ * be tested against a stored document without decoding the rest (a collection scan's main cost).
+ * Returns undefined when the bytes are not a plain well-formed document.
+ */
+export function pickFields(bytes: Buffer, names: readonly FieldName[]): Record<string, unknown> | undefined {
+  const picked: Record<string, unknown> = {};
+  let at = 4;
+  while (at < bytes.length - 1) {
+    const start = at;
+    const nameEnd = bytes.indexOf(0, at + 1);
+    if (nameEnd < 0) return undefined;
+    const valueBytes = valueSize(bytes, bytes[at]!, nameEnd + 1);
+    if (valueBytes < 0) return undefined;
+    at = nameEnd + 1 + valueBytes;
+    const length = nameEnd - start - 1;
+    for (const { name, bytes: wanted } of names) {
+      if (wanted.length === length && bytes.compare(wanted, 0, length, start + 1, nameEnd) === 0) {
+        picked[name] = decodeElement(bytes, start, at);
+        break;
+      }
+    }
+  }
+  return picked;
 }

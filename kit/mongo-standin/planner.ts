@@ -6,6 +6,7 @@ import { compare } from 'mingo/util';
 import { CommandError, type Doc } from './errors.ts';
 import { compareValues, defaultIndexName, type Index, type IndexEntry } from './indexes.ts';
 import type { Collection } from './store.ts';
+import { encodeNames, pickFields } from './bson-bytes.ts';
 
 export interface FindSpec {
   filter?: Doc;
@@ -159,19 +160,47 @@ function sortSkipLimit(rids: number[], decode: (rid: number) => Doc, spec: FindS
   return rids.slice(start, spec.limit ? start + spec.limit : undefined);
 }
 
+/** Operators whose conditions may read any field of the document. */
+const WHOLE_DOCUMENT = new Set(['$expr', '$where', '$jsonSchema', '$text', '$function']);
+
+/**
+ * The top-level fields a filter reads, or undefined when it may read the whole document. Fields
+ * under a dotted path count by their first segment; $and/$or/$nor are followed.
+ */
+function filterFields(filter: Doc): Set<string> | undefined {
+  const names = new Set<string>();
+  const visit = (part: Doc): boolean => {
+    for (const [key, value] of Object.entries(part)) {
+      if (WHOLE_DOCUMENT.has(key)) return false;
+      if (key === '$and' || key === '$or' || key === '$nor') {
+        if (!Array.isArray(value) || !value.every((branch) => isPlainObject(branch) && visit(branch))) return false;
+      } else if (key.startsWith('$')) {
+        if (key !== '$comment') return false;
+      } else {
+        names.add(key.split('.')[0]!);
+      }
+    }
+    return true;
+  };
+  return visit(filter) ? names : undefined;
+}
+
 export function runFind(coll: Collection | undefined, spec: FindSpec): FindResult {
   const skip = spec.skip ?? 0;
   const limit = spec.limit ?? 0;
   // Parsed before anything else so that a bad filter fails even on a missing collection, as in mongod.
   const query = new Query(spec.filter ?? {}, spec.variables ? { variables: spec.variables } : undefined);
   if (!coll) return { rids: [], docs: () => [], docsExamined: 0, keysExamined: 0, plan: { stage: 'EOF' } };
-  // Documents decoded to test the filter are kept for sorting and for the caller.
   const decoded = new Map<number, Doc>();
   const decode = (rid: number) => {
     let doc = decoded.get(rid);
     if (!doc) decoded.set(rid, (doc = coll.doc(rid)!));
     return doc;
   };
+  // The filter is tested on just the fields it names, decoded from the stored bytes.
+  const named = filterFields(spec.filter ?? {});
+  const fields = named && encodeNames(named);
+  const matches = (rid: number) => query.test(fields ? pickFields(coll.records.get(rid)!, fields) ?? decode(rid) : decode(rid));
   const matchesAll = Object.keys(spec.filter ?? {}).length === 0;
   const sortFields = Object.keys(spec.sort ?? {}).filter((f) => f !== '$natural');
   const choice = chooseIndex(coll, spec, sortFields);
@@ -201,7 +230,7 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
         continue;
       }
       docsExamined++;
-      if (keyOnly || matchesAll || query.test(decode(entry.rid))) matched.push(entry.rid);
+      if (keyOnly || matchesAll || matches(entry.rid)) matched.push(entry.rid);
       if (enough(choice.providesSort)) break;
     }
     const ixscan: Doc = { stage: 'IXSCAN', keyPattern: { ...index.spec.key }, indexName: index.spec.name, isMultiKey: false,
@@ -215,7 +244,7 @@ export function runFind(coll: Collection | undefined, spec: FindSpec): FindResul
     // An empty filter needs no document decoded: the bytes go back to the client as stored.
     for (const rid of coll.records.rids()) {
       docsExamined++;
-      if (matchesAll || query.test(decode(rid))) matched.push(rid);
+      if (matchesAll || matches(rid)) matched.push(rid);
       if (enough(ordered)) break;
     }
     plan = { stage: 'COLLSCAN', ...(spec.filter && Object.keys(spec.filter).length ? { filter: spec.filter } : {}), direction: 'forward' };

@@ -126,19 +126,43 @@ const aggregate: Handler = (cmd, ctx) => {
   const cursorOpts = optionalDoc(cmd, 'cursor');
   if (!cursorOpts) throw new CommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const target = cmd.aggregate;
+  const variables = letVariables(cmd);
   let source: Doc[];
+  let rest = pipeline;
   let ns: string;
   if (target === 1) {
     if (Object.keys(pipeline[0] ?? {})[0] === '$documents') source = [], ns = `${ctx.db}.$cmd.aggregate`;
     else throw unsupported('a collectionless aggregate other than $documents');
   } else {
     const name = collectionName(cmd, 'aggregate');
-    source = ctx.store.collection(ctx.db, name)?.docs() ?? [];
+    const leading = leadingFind(pipeline);
+    source = runFind(ctx.store.collection(ctx.db, name), { ...leading.spec, variables }).docs();
+    rest = leading.rest;
     ns = `${ctx.db}.${name}`;
   }
-  const docs = runPipeline(ctx, source, pipeline, letVariables(cmd));
+  const docs = rest.length ? runPipeline(ctx, source, rest, variables) : source;
   return ctx.cursors.first(ns, docs, nonNegative(cursorOpts, 'batchSize'));
 };
+
+/**
+ * The pipeline's opening `$match`, and a `$sort`, `$skip` and `$limit` that directly follow it in
+ * that order, run as a find: it can use an index, and documents that do not match are never
+ * decoded (countDocuments is such a pipeline). The stages after it run in mingo.
+ */
+function leadingFind(pipeline: Doc[]): { spec: FindSpec; rest: Doc[] } {
+  const spec: FindSpec = {};
+  let i = 0;
+  const stage = (name: string) => (pipeline[i] && Object.keys(pipeline[i]!)[0] === name ? pipeline[i]![name] : undefined);
+  const match = stage('$match');
+  if (match && typeof match === 'object' && !Array.isArray(match)) (spec.filter = match as Doc), i++;
+  const sort = stage('$sort');
+  if (sort && typeof sort === 'object' && !Array.isArray(sort)) (spec.sort = sort as Record<string, number>), i++;
+  const skip = stage('$skip');
+  if (typeof skip === 'number' && Number.isInteger(skip) && skip >= 0) (spec.skip = skip), i++;
+  const limit = stage('$limit');
+  if (typeof limit === 'number' && Number.isInteger(limit) && limit > 0) (spec.limit = limit), i++;
+  return { spec, rest: pipeline.slice(i) };
+}
 
 const explain: Handler = (cmd, ctx) => {
   const inner = optionalDoc(cmd, 'explain');

@@ -58,4 +58,16 @@ forEachTarget('aggregate', (target) => {
     await c.aggregate([{ $set: { amount: 0 } }, { $unset: 'region' }]).toArray();
     assert.deepEqual(await c.findOne({ _id: 1 }), { _id: 1, region: 'eu', amount: 5 });
   });
+
+  it('an opening $match, $sort, $skip and $limit agree with find, and a $limit before $sort stays first', async () => {
+    const c = target().db.collection<Loose>(uniqueName('lead'));
+    await c.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, n: (i * 7) % 20, even: i % 2 === 0 })));
+    const viaFind = (await c.find({ even: true }).sort({ n: -1 }).skip(2).limit(3).toArray()).map((d) => d._id);
+    const viaAggregate = (await c.aggregate([{ $match: { even: true } }, { $sort: { n: -1 } }, { $skip: 2 }, { $limit: 3 }]).toArray()).map((d) => d._id);
+    assert.deepEqual(viaAggregate, viaFind);
+    const limitFirst = await c.aggregate([{ $match: { even: true } }, { $limit: 3 }, { $sort: { n: 1 } }]).toArray();
+    assert.deepEqual(limitFirst.map((d) => d.n), [0, 8, 14], 'the first three even _ids (0, 2, 4) in natural order, then sorted by n');
+    assert.equal(await c.countDocuments({ even: false, n: { $gt: 10 } }), 5);
+  });
 });
+

@@ -2,6 +2,7 @@
 // mixed include/exclude errors) and the positional projection.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { ObjectId } from 'mongodb';
 import { forEachTarget, rejectsWith, uniqueName, type Loose } from './harness.ts';
 
 forEachTarget('find', (target) => {
@@ -66,4 +67,29 @@ forEachTarget('find', (target) => {
     assert.deepEqual(await c.distinct('plain'), [null]);
     assert.deepEqual(await c.distinct('items.sku', { _id: { $gt: 1 } }).then((v) => v.sort()), ['a', 'c']);
   });
+
+  it('filters on each common BSON type, dotted paths, arrays and $or/$nor', async () => {
+    const c = target().db.collection<Loose>(uniqueName('types'));
+    const at = new Date(Date.UTC(2026, 1, 3));
+    const oid = new ObjectId();
+    await c.insertMany([
+      { _id: 1, s: 'a', i: 1, d: 1.5, b: true, t: at, o: oid, n: null, sub: { x: 1, deep: { y: 'z' } }, arr: [1, 2], objs: [{ k: 'p' }, { k: 'q' }] },
+      { _id: 2, s: 'b', i: 2, d: 2.5, b: false, t: new Date(0), sub: { x: 2 }, arr: [3], objs: [{ k: 'r' }] },
+    ]);
+    const ids = async (filter: Loose) => (await c.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    assert.deepEqual(await ids({ s: 'a' }), [1]);
+    assert.deepEqual(await ids({ i: { $gte: 2 } }), [2]);
+    assert.deepEqual(await ids({ d: 1.5 }), [1]);
+    assert.deepEqual(await ids({ b: false }), [2]);
+    assert.deepEqual(await ids({ t: at }), [1]);
+    assert.deepEqual(await ids({ o: oid }), [1]);
+    assert.deepEqual(await ids({ n: null }), [1, 2]);
+    assert.deepEqual(await ids({ 'sub.deep.y': 'z' }), [1]);
+    assert.deepEqual(await ids({ arr: 3 }), [2]);
+    assert.deepEqual(await ids({ 'objs.k': 'q' }), [1]);
+    assert.deepEqual(await ids({ $or: [{ s: 'b' }, { 'sub.x': 1 }] }), [1, 2]);
+    assert.deepEqual(await ids({ $nor: [{ s: 'a' }] }), [2]);
+    assert.deepEqual(await ids({ missing: { $exists: true } }), []);
+  });
 });
+

@@ -98,6 +98,45 @@ test("when Redis comes back, reads fill the cache again", async () => {
   }
 });
 
+test("during an outage the log gets a few lines, not one per request", async () => {
+  const redis = await privateRedis();
+  const h = await startHarness({ redisUrl: redis.url });
+  const lines: string[] = [];
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  try {
+    const app = await h.startApp();
+    const ids = await h.seed(30, "quiet");
+    await redis.stop();
+    for (const method of ["log", "info", "warn", "error"] as const) {
+      console[method] = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    }
+    for (const id of ids) assert.equal((await answered(`GET /users/${id}`, () => getUser(app, id, PATIENCE_MS))).status, 200);
+    for (const id of ids.slice(0, 10)) assert.equal((await answered(`PATCH /users/${id}`, () => patchUser(app, id, { name: "quiet edit" }, PATIENCE_MS))).status, 200);
+  } finally {
+    Object.assign(console, saved);
+    await h.close();
+    await redis.stop();
+  }
+  assert.ok(
+    lines.length <= 6,
+    `expected at most a few log lines (one per kind of failure every few seconds) for 40 requests during a Redis outage; got ${lines.length}, starting with: ${lines.slice(0, 3).join(" | ")}`,
+  );
+});
+
+test("a cached entry that is not valid JSON counts as a miss: the user comes from MongoDB", async () => {
+  const h = await startHarness();
+  try {
+    const app = await h.startApp();
+    const [id] = await h.seed(1, "corrupt");
+    await h.inspector.set(h.key(id!), "{\"id\":", "EX", 60); // cut short, as after a bad deploy or a partial write
+    const read = await getUser(app, id!);
+    assert.equal(read.status, 200, `expected a read to fall back to MongoDB when the cached entry cannot be parsed; got ${read.status} ${JSON.stringify(read.body)}`);
+    assert.equal(nameOf(read.body), "corrupt 1");
+  } finally {
+    await h.close();
+  }
+});
+
 test("the client is configured to fail fast: a command timeout between 0.1 and 2 s, and no offline queue", () => {
   const redis = createRedisClient(`redis://127.0.0.1:1`); // never connects: only its options are read
   try {

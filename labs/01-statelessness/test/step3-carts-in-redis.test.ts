@@ -27,6 +27,21 @@ describe("step 3: carts in Redis", () => {
     }
   });
 
+  test("the cart belongs to the user: a second login of the same user sees it, another user does not", async () => {
+    const { lb, apps } = shop();
+    const phone = new Browser();
+    await phone.request(apps[0]!.url, "POST", "/login", { username: "barbara" });
+    await phone.request(lb.url, "POST", "/cart/items", { sku: "kettle", qty: 2 });
+    const laptop = new Browser();
+    await laptop.request(apps[1]!.url, "POST", "/login", { username: "barbara" });
+    const mine = await laptop.request(apps[1]!.url, "GET", "/cart");
+    assert.deepEqual(mine.json.cart, { kettle: 2 }, `expected barbara's second session to see the cart she filled in her first; got ${JSON.stringify(mine.json.cart)}`);
+    const stranger = new Browser();
+    await stranger.request(apps[0]!.url, "POST", "/login", { username: "dennis" });
+    const theirs = await stranger.request(apps[0]!.url, "GET", "/cart");
+    assert.deepEqual(theirs.json.cart, {}, `expected another user to start with an empty cart; got ${JSON.stringify(theirs.json.cart)}`);
+  });
+
   describe("stopping", () => {
     let instance: Instance | undefined;
     after(() => instance?.stop());

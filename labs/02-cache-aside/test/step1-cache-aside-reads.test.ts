@@ -69,6 +69,25 @@ test("a read caches the user as JSON under <namespace>:user:<id> with a TTL of 3
   );
 });
 
+test("reading a cached user does not extend its TTL: the safety net still ends 300 s after the fill", async () => {
+  const a = await h.startApp({ name: "A" });
+  const [id] = await h.seed(1, "no slide");
+  assert.equal((await getUser(a, id!)).status, 200);
+  const key = h.key(id!);
+  assert.equal(await h.inspector.exists(key), 1, `expected a read to cache the user under "${key}"`);
+  await h.inspector.pexpire(key, 100_000); // as if the entry were 200 s old
+  // Fresh instances have empty in-process caches, so each of these reads reaches Redis.
+  for (const name of ["B", "C"]) {
+    const app = await h.startApp({ name });
+    assert.equal((await getUser(app, id!)).status, 200);
+  }
+  const pttl = await h.inspector.pttl(key);
+  assert.ok(
+    pttl > 0 && pttl <= 100_000,
+    `expected reads to leave the entry's remaining TTL alone (it was 100,000 ms); PTTL is now ${pttl} ms. A TTL renewed on every hit never ends for a hot user, so a missed invalidation would be stale forever.`,
+  );
+});
+
 test("a user that was not found is readable as soon as it is inserted (a cached miss may live 5 s at most)", async () => {
   const app = await h.startApp();
   const id = new ObjectId().toHexString();

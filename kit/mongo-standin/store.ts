@@ -5,6 +5,7 @@ import { CommandError, type Doc } from './errors.ts';
 import { MAX_BSON_BYTES } from './framing.ts';
 import { Index, type IndexSpec } from './indexes.ts';
 import { RecordStore } from './records.ts';
+import { findId } from './bson-bytes.ts';
 
 /** A change as the primary made it; secondaries replay these after the configured lag. */
 export type OplogOp =
@@ -19,7 +20,8 @@ export type OplogOp =
 
 export type OplogListener = (op: OplogOp) => void;
 
-function encode(doc: Doc): Buffer {
+/** A document's BSON bytes, refused if over the 16 MiB limit. */
+export function encodeDocument(doc: Doc): Buffer {
   const bytes = BSON.serialize(doc);
   if (bytes.length > MAX_BSON_BYTES) {
     throw new CommandError('BSONObjectTooLarge', `Resulting document after update is larger than ${MAX_BSON_BYTES}`);
@@ -59,7 +61,7 @@ export class Collection {
 
   /** Inserts a document that already carries an `_id` (first); throws E11000 before changing anything. */
   insert(doc: Doc): void {
-    this.insertBytes(encode(doc), doc._id, doc);
+    this.insertBytes(encodeDocument(doc), doc._id, doc);
   }
 
   /**
@@ -79,19 +81,23 @@ export class Collection {
     this.#emit({ op: 'insert', db: this.db, coll: this.name, id, bytes });
   }
 
-  replace(rid: number, doc: Doc, bytes: Buffer = encode(doc)): void {
-    const old = this.records.doc(rid);
-    if (!old) return;
-    for (const index of this.indexes.values()) if (index.spec.name !== '_id_') index.checkUnique(this.ns, doc, rid);
-    for (const index of this.indexes.values()) index.remove(old, rid);
+  /** Replaces a document by a new version with the same `_id` (which is immutable, so `_id_` stays as it is). */
+  replace(rid: number, doc: Doc, bytes: Buffer = encodeDocument(doc)): void {
+    if (!this.records.has(rid)) return;
+    const secondary = [...this.indexes.values()].filter((index) => index.spec.name !== '_id_');
+    const old = secondary.length ? this.records.doc(rid)! : undefined;
+    for (const index of secondary) index.checkUnique(this.ns, doc, rid);
+    for (const index of secondary) index.remove(old!, rid);
     this.records.put(rid, bytes);
-    for (const index of this.indexes.values()) index.add(doc, rid);
+    for (const index of secondary) index.add(doc, rid);
     this.#emit({ op: 'replace', db: this.db, coll: this.name, id: doc._id, doc, bytes });
   }
 
   remove(rid: number): void {
-    const old = this.records.doc(rid);
-    if (!old) return;
+    const bytes = this.records.get(rid);
+    if (!bytes) return;
+    // Only secondary indexes need the whole document; the _id index needs just the _id.
+    const old = this.indexes.size > 1 ? this.records.doc(rid)! : { _id: findId(bytes)?.id };
     for (const index of this.indexes.values()) index.remove(old, rid);
     this.records.delete(rid);
     this.#emit({ op: 'delete', db: this.db, coll: this.name, id: old._id });

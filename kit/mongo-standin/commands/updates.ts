@@ -1,7 +1,7 @@
 // Applying one update specification to one document, and building the document an upsert inserts.
 // mingo does the operator work; this file adds MongoDB's rules around it (_id is immutable,
 // $setOnInsert only on insert, type errors, replacement vs operator vs pipeline updates).
-import { BSON, ObjectId } from 'bson';
+import { ObjectId } from 'bson';
 import { aggregate, update as mingoUpdate } from 'mingo';
 import { isEqual } from 'mingo/util';
 import { CommandError, fromMingo, type Doc } from '../errors.ts';
@@ -36,11 +36,6 @@ export function checkUpdateSpec(u: unknown): UpdateSpec {
     if (!OPERATORS.has(op)) throw new CommandError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
   }
   return u as Doc;
-}
-
-/** A deep copy with BSON semantics (ObjectId, Date, Binary... survive as themselves). */
-export function copyDoc(doc: Doc): Doc {
-  return BSON.deserialize(BSON.serialize(doc));
 }
 
 /** Puts `_id` first, as MongoDB stores it. */
@@ -95,34 +90,30 @@ function runOperators(doc: Doc, modifier: Doc, opts: UpdateOptions, inserting: b
 
 /** Pipeline updates: mongod keeps `_id` when a stage drops it ($replaceRoot, $project), and refuses a changed one. */
 function runPipeline(doc: Doc, pipeline: Doc[], opts: UpdateOptions): Doc {
-  const [result] = aggregate([copyDoc(doc)], pipeline, { variables: opts.variables }) as Doc[];
+  const id = doc._id;
+  const [result] = aggregate([doc], pipeline, { variables: opts.variables }) as Doc[];
   const next = result ?? {};
-  if (next._id === undefined) return doc._id === undefined ? next : idFirst(next, doc._id);
-  if (doc._id !== undefined && !isEqual(next._id, doc._id)) throw immutableId(next._id);
+  if (next._id === undefined) return id === undefined ? next : idFirst(next, id);
+  if (id !== undefined && !isEqual(next._id, id)) throw immutableId(next._id);
   return next;
 }
 
 /**
- * Returns the updated copy of `doc` and whether anything changed. `inserting` is true when the
- * document is being created by an upsert, which is when $setOnInsert applies.
+ * Applies `u` and returns the updated document. `doc` is handed over: it may be changed in place,
+ * so pass a freshly decoded copy. `inserting` is true when the document is being created by an
+ * upsert, which is when $setOnInsert applies.
  */
-export function applyUpdate(doc: Doc, u: UpdateSpec, opts: UpdateOptions, inserting: boolean): { doc: Doc; changed: boolean } {
-  let next: Doc;
-  if (Array.isArray(u)) {
-    next = runPipeline(doc, u, opts);
-  } else if (isReplacement(u)) {
+export function applyUpdate(doc: Doc, u: UpdateSpec, opts: UpdateOptions, inserting: boolean): Doc {
+  if (Array.isArray(u)) return runPipeline(doc, u, opts);
+  if (isReplacement(u)) {
     if ('_id' in u && doc._id !== undefined && !isEqual(u._id, doc._id)) throw immutableId(u._id);
-    next = '_id' in u || doc._id !== undefined ? idFirst(u, '_id' in u ? u._id : doc._id) : { ...u };
-  } else {
-    const { $setOnInsert, ...modifier } = u as Doc;
-    if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set as Doc | undefined), ...($setOnInsert as Doc) };
-    next = copyDoc(doc);
-    const rest = takeIdAssignments(next, modifier);
-    if (Object.keys(rest).length) runOperators(next, rest, opts, inserting);
-    if (next._id !== undefined && Object.keys(next)[0] !== '_id') next = idFirst(next, next._id);
+    return '_id' in u || doc._id !== undefined ? idFirst(u, '_id' in u ? u._id : doc._id) : { ...u };
   }
-  if (inserting) return { doc: next, changed: true };
-  return { doc: next, changed: !Buffer.from(BSON.serialize(doc)).equals(BSON.serialize(next)) };
+  const { $setOnInsert, ...modifier } = u as Doc;
+  if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set as Doc | undefined), ...($setOnInsert as Doc) };
+  const rest = takeIdAssignments(doc, modifier);
+  if (Object.keys(rest).length) runOperators(doc, rest, opts, inserting);
+  return doc._id !== undefined && Object.keys(doc)[0] !== '_id' ? idFirst(doc, doc._id) : doc;
 }
 
 /** Sets a dotted path on a plain object, creating the objects on the way. */
@@ -158,7 +149,7 @@ export function upsertSeed(filter: Doc | undefined): Doc {
 export function upsertDocument(u: UpdateSpec, opts: UpdateOptions): Doc {
   const seed = upsertSeed(opts.filter);
   const base = isReplacement(u) ? ('_id' in seed ? { _id: seed._id } : {}) : seed;
-  const { doc } = applyUpdate(base, u, opts, true);
+  const doc = applyUpdate(base, u, opts, true);
   // `_id: null` is a value like any other; only a missing _id gets an ObjectId.
   return doc._id === undefined ? idFirst(doc, new ObjectId()) : doc;
 }

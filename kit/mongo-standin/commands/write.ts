@@ -2,7 +2,7 @@
 import { BSONRegExp, ObjectId } from 'bson';
 import { CommandError, errorReply, type Doc } from '../errors.ts';
 import { runFind } from '../planner.ts';
-import type { Collection } from '../store.ts';
+import { encodeDocument, type Collection } from '../store.ts';
 import { applyUpdate, checkUpdateSpec, idFirst, isReplacement, upsertDocument, type UpdateOptions, type UpdateSpec } from './updates.ts';
 import { findId } from '../bson-bytes.ts';
 import { DocumentSequence } from '../framing.ts';
@@ -98,24 +98,35 @@ export function updateOne(coll: Collection, u: UpdateSpec, opts: StatementOption
   if (opts.multi && isReplacement(u)) {
     throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
   }
-  const found = runFind(coll, { filter: opts.filter, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1, variables: opts.variables });
-  const docs = found.docs();
+  const { rids } = runFind(coll, { filter: opts.filter, sort: opts.sort as Record<string, number> | undefined, limit: opts.multi ? 0 : 1, variables: opts.variables });
+  const before = rids.length ? coll.doc(rids[0]!) : undefined;
   let modified = 0;
   let after: Doc | undefined;
-  docs.forEach((doc, i) => {
-    const result = applyUpdate(doc, u, opts, false);
-    after ??= result.doc;
-    if (!result.changed) return;
-    coll.replace(found.rids[i]!, result.doc);
+  for (const rid of rids) {
+    const next = applyUpdate(coll.doc(rid)!, u, opts, false);
+    after ??= next;
+    const bytes = encodeDocument(next);
+    if (!changedBytes(coll, rid, bytes)) continue;
+    coll.replace(rid, next, bytes);
     modified++;
-  });
-  if (docs.length === 0 && opts.upsert) {
+  }
+  if (rids.length === 0 && opts.upsert) {
     const doc = upsertDocument(u, opts);
     checkId(doc._id);
     coll.insert(doc);
     return { matched: 0, modified: 0, upserted: doc, before: undefined, after: doc };
   }
-  return { matched: docs.length, modified, upserted: undefined, before: docs[0], after };
+  return { matched: rids.length, modified, upserted: undefined, before, after };
+}
+
+/**
+ * Whether an update changed the stored document (mongod's nModified). Bytes equal to the stored
+ * ones mean no change; different bytes may still only be a type the round trip through JavaScript
+ * normalised (an int64 read back as a number), so they are compared with the re-encoded original.
+ */
+function changedBytes(coll: Collection, rid: number, bytes: Buffer): boolean {
+  const stored = coll.records.get(rid)!;
+  return !bytes.equals(stored) && !bytes.equals(encodeDocument(coll.doc(rid)!));
 }
 
 const update: Handler = (cmd, ctx) => {

@@ -22,11 +22,15 @@ export function useShop(): () => Shop {
   });
   after(async () => {
     if (!shop) return;
-    await shop.lb.close();
-    await stopAll(shop.apps);
-    const keys = await shop.redis.keys(`${shop.namespace}:*`);
-    if (keys.length > 0) await shop.redis.del(...keys);
-    shop.redis.disconnect();
+    try {
+      await shop.lb.close();
+      // Rejects, naming the instance, if one does not exit by itself after SIGTERM (its store left something open).
+      await stopAll(shop.apps);
+    } finally {
+      const keys = await shop.redis.keys(`${shop.namespace}:*`);
+      if (keys.length > 0) await shop.redis.del(...keys);
+      shop.redis.disconnect();
+    }
   });
   return () => {
     if (!shop) throw new Error("the shop did not start");

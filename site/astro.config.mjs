@@ -6,6 +6,7 @@ import starlight from "@astrojs/starlight";
 import mdx from "@astrojs/mdx";
 import { lessons } from "./src/lessons.ts";
 import { listLabs } from "../kit/labs.ts";
+import { htmlWeight } from "./src/build/html-weight.ts";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const lessonsDir = new URL("./src/content/docs/lessons/", import.meta.url);
@@ -26,19 +27,31 @@ export default defineConfig({
   trailingSlash: "always",
   // The repository root hoists express's cookie@0.7 (CommonJS) while Astro needs cookie@2 (ESM).
   // Bundling it into the prerender chunk resolves it from Astro's own folder instead.
-  vite: { environments: { prerender: { resolve: { noExternal: ["cookie"] } } } },
+  vite: {
+    environments: { prerender: { resolve: { noExternal: ["cookie"] } } },
+    // Scripts as files, not inlined into every page: the browser caches them once, and each page's
+    // HTML stays within its 10 kB budget.
+    build: { assetsInlineLimit: 0 },
+  },
   integrations: [
     starlight({
       title: "Scalable APIs Workbook",
       description:
         "A self-paced course on building APIs whose throughput and latency degrade gracefully: lessons, hands-on labs and spaced-repetition flashcards.",
       lastUpdated: false,
+      // No "#" link icon beside every heading: the table of contents links each one already, and
+      // the icons cost about 0.6 kB of a lesson's 10 kB HTML budget.
+      markdown: { headingLinks: false },
       pagination: true,
       components: {
         Search: "./src/components/Search.astro",
         TwoColumnContent: "./src/components/TwoColumnContent.astro",
+        ThemeProvider: "./src/components/ThemeProvider.astro",
+        ThemeSelect: "./src/components/ThemeSelect.astro",
+        Sidebar: "./src/components/Sidebar.astro",
+        Pagination: "./src/components/Pagination.astro",
       },
-      customCss: ["./src/styles/workbook.css", "./src/styles/flashcards.css"],
+      customCss: ["./src/styles/workbook.css", "./src/styles/flashcards.css", "./src/styles/inline-code.css"],
       sidebar: [
         { label: "Start here", link: "/" },
         { label: "Lessons", items: lessonItems },
@@ -47,5 +60,6 @@ export default defineConfig({
       ],
     }),
     mdx(),
+    htmlWeight(),
   ],
 });

@@ -5,9 +5,17 @@ import { ensureBuilt } from "./helpers/build.ts";
 import { gzipSize, pageJs } from "./helpers/assets.ts";
 import { htmlFile, listPages } from "./helpers/pages.ts";
 
-/** Budgets from issue 6, gzipped bytes, measured from dist/. */
+/**
+ * Budgets from issue 10, gzipped bytes, measured from dist/. The goal for every page type is 10 kB
+ * of HTML (Starlight's own CI budget is 7 kB). Lab pages are not there yet: their README and hint
+ * ladder alone weigh 7-10 kB, so they are held at 15 kB until those shrink.
+ */
 const kB = 1000;
-const budgets = { lessonJs: 30 * kB, flashcardsJs: 60 * kB, html: 15 * kB };
+const budgets = {
+  lessonJs: 12 * kB,
+  flashcardsJs: 40 * kB,
+  html: { lesson: 10 * kB, lab: 15 * kB, flashcards: 10 * kB, other: 10 * kB } satisfies Record<Kind, number>,
+};
 
 type Kind = "lesson" | "lab" | "flashcards" | "other";
 const kindOf = (page: string): Kind =>
@@ -38,18 +46,22 @@ before(async () => {
   console.log(`# budgets (gzip) measured from site/dist:\n${summary.join("\n")}`);
 });
 
-test("JS on every lesson page stays within 30 kB gzip", () => {
+test("JS on every lesson page stays within 12 kB gzip", () => {
   const lessons = measured.filter((m) => m.kind === "lesson");
   assert.ok(lessons.length > 0, "no lesson pages were built");
   for (const m of lessons) assert.ok(m.js <= budgets.lessonJs, `${m.page}: ${m.js} B of JS > ${budgets.lessonJs} B`);
 });
 
-test("JS on the flashcards page stays within 60 kB gzip", () => {
+test("JS on the flashcards page stays within 40 kB gzip", () => {
   const page = measured.find((m) => m.kind === "flashcards");
   assert.ok(page, "the flashcards page was not built");
   assert.ok(page.js <= budgets.flashcardsJs, `${page.js} B of JS > ${budgets.flashcardsJs} B`);
 });
 
-test("HTML of every page stays within 15 kB gzip", () => {
-  for (const m of measured) assert.ok(m.html <= budgets.html, `${m.page}: ${m.html} B of HTML > ${budgets.html} B`);
-});
+for (const kind of ["lesson", "lab", "flashcards", "other"] as const) {
+  test(`HTML of every ${kind} page stays within ${budgets.html[kind] / kB} kB gzip`, () => {
+    const pages = measured.filter((m) => m.kind === kind);
+    assert.ok(pages.length > 0, `no ${kind} pages were built`);
+    for (const m of pages) assert.ok(m.html <= budgets.html[kind], `${m.page}: ${m.html} B of HTML > ${budgets.html[kind]} B`);
+  });
+}

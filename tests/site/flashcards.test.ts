@@ -163,3 +163,72 @@ test("works with the network off once loaded", async () => {
   assert.deepEqual(requests, [], "reviewing makes no network requests");
   await context.close();
 });
+
+test("a card graded Again comes back by itself when it falls due, with the page left open", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  // A fake clock: the test moves time on instead of waiting for the one-minute learning step.
+  await page.clock.install();
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const cards = await deck(page);
+  // The lesson with the fewest cards: grade every one of them Again, until nothing is due.
+  const perLesson = new Map<string, number>();
+  for (const [, lesson] of cards) perLesson.set(lesson, (perLesson.get(lesson) ?? 0) + 1);
+  const [lesson, size] = [...perLesson].sort((a, b) => a[1] - b[1])[0]!;
+  await page.selectOption("[data-lesson-filter]", lesson);
+  for (let i = 0; i < size; i++) {
+    await page.locator("[data-reveal]").click();
+    await page.locator('[data-grade="1"]').click();
+  }
+  await page.locator("[data-done]:visible").waitFor();
+  assert.deepEqual(await counts(page), { new: 0, learning: 0, review: 0 });
+  assert.match((await page.locator("[data-done]").textContent()) ?? "", /Nothing is due right now/);
+
+  await page.clock.runFor(70_000);
+  await page.locator("article[data-card]:visible").waitFor({ timeout: 5000 });
+  assert.equal((await counts(page)).learning, size, "every Again card is due again after a minute, without a click");
+  assert.equal(await page.locator("[data-done]").isVisible(), false);
+  await context.close();
+});
+
+test("the counts move when a card falls due, even while another card is on screen", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.clock.install();
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const deckSize = (await deck(page)).length;
+  const first = await currentCard(page);
+  await page.keyboard.press("Space");
+  await page.keyboard.press("1"); // Again
+  const onScreen = await currentCard(page);
+  assert.notEqual(onScreen, first);
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+  await page.clock.runFor(70_000);
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 });
+  assert.equal(await currentCard(page), onScreen, "the card being studied is not swapped away");
+  await page.keyboard.press("Space");
+  await page.keyboard.press("3");
+  assert.equal(await currentCard(page), first, "the due Again card comes next, before new cards");
+  await context.close();
+});
+
+test("after the lesson filter is changed with the keyboard, Space shows the answer", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const filter = page.locator("[data-lesson-filter]");
+  await filter.focus();
+  await page.keyboard.press("ArrowDown");
+  const lesson = await filter.inputValue();
+  assert.notEqual(lesson, "", "ArrowDown picked a lesson");
+  assert.equal(await page.evaluate(() => document.activeElement?.matches("[data-lesson-filter]")), true, "focus is still on the select");
+  assert.equal(await page.locator("article[data-card]:visible").getAttribute("data-lesson"), lesson);
+  await page.keyboard.press("Space");
+  assert.equal(await page.locator("article[data-card]:visible [data-answer]").isVisible(), true, "Space reveals the answer");
+  await page.keyboard.press("3");
+  assert.equal((await savedProgress(page))?.log.length, 1, "and a grade key grades it");
+  await context.close();
+});

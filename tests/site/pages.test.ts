@@ -5,7 +5,8 @@ import { listLabs } from "../../kit/labs.ts";
 import { lessons } from "../../site/src/lessons.ts";
 import { newContext, openSite, watchErrors, type SiteUnderTest } from "./helpers/browser.ts";
 import { repoRoot } from "./helpers/build.ts";
-import { listPages } from "./helpers/pages.ts";
+import { htmlFile, listPages } from "./helpers/pages.ts";
+import { readFile } from "node:fs/promises";
 
 let site: SiteUnderTest;
 let pages: string[] = [];
@@ -23,6 +24,67 @@ test("all twelve lessons, every lab in labs/, and the flashcards are built", asy
   for (const lab of await listLabs(repoRoot)) assert.ok(pages.includes(`/labs/${lab.id}/`), `missing lab page /labs/${lab.id}/`);
   assert.ok(pages.includes("/flashcards/"));
   assert.ok(pages.includes("/"));
+  assert.ok(pages.includes("/lessons/"), "the lessons have an index page, as the labs do");
+});
+
+test("/lessons/ lists the twelve lessons in reading order", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  const response = await page.goto(`${site.baseUrl}/lessons/`);
+  assert.equal(response?.status(), 200);
+  const hrefs = await page.locator("main .lesson-list a").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  assert.deepEqual(hrefs, lessons.map(({ slug }) => `/lessons/${slug}/`));
+  await context.close();
+});
+
+test("page titles name the site once: the home page is just the site's name", async () => {
+  const title = async (path: string) => /<title>([^<]*)<\/title>/.exec(await readFile(htmlFile(path), "utf8"))?.[1];
+  assert.equal(await title("/"), "Scalable APIs Workbook");
+  assert.equal(await title("/lessons/"), "Lessons | Scalable APIs Workbook");
+  assert.equal(await title("/labs/"), "Labs | Scalable APIs Workbook");
+});
+
+test("a lab page lists its commands once, lab start among them, and says which services it will use", async () => {
+  const context = await newContext(site);
+  const page = await context.newPage();
+  for (const lab of await listLabs(repoRoot)) {
+    await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
+    const number = lab.id.slice(0, 2);
+    for (const command of ["start", "test", "watch", "hint", "bench"]) {
+      // Any terminal block that runs this command, in any spelling of the lab's number.
+      const blocks = await page.locator("main pre").filter({ hasText: new RegExp(`npm run lab -- ${command} 0?${Number(number)}\\b`) }).count();
+      assert.equal(blocks, 1, `${lab.id}: "${command}" appears in ${blocks} code blocks`);
+    }
+    assert.equal(await page.locator("main h2", { hasText: /^Commands$/ }).count(), 0, `${lab.id}: no second "Commands" section`);
+    const backends = (await page.locator("main .lab-backends").textContent()) ?? "";
+    if (lab.manifest.services.includes("redis")) assert.match(backends, /REDIS_URL.*compose Redis.*redis-server/s, lab.id);
+    if (lab.manifest.services.some((s) => s.startsWith("mongo"))) assert.match(backends, /MONGO_URL.*stand-in/s, lab.id);
+    if (lab.manifest.services.includes("mongo-replset")) assert.match(backends, /replica set with 300/, lab.id);
+    if (lab.manifest.services.length === 0) assert.match(backends, /needs no database/, lab.id);
+  }
+  await context.close();
+});
+
+test("short inline code never breaks across lines, even at 360 px", async () => {
+  const context = await newContext(site, { width: 360 });
+  const page = await context.newPage();
+  const broken: string[] = [];
+  let checked = 0;
+  for (const path of pages) {
+    await page.goto(`${site.baseUrl}${path}`);
+    const codes = await page.locator("main code:not(pre code)").evaluateAll((nodes) =>
+      nodes
+        .filter((code) => (code as HTMLElement).offsetParent !== null && (code.textContent ?? "").length <= 28)
+        .map((code) => ({ text: code.textContent ?? "", lines: new Set([...code.getClientRects()].map((r) => Math.round(r.top))).size })),
+    );
+    checked += codes.length;
+    for (const code of codes) if (code.lines > 1) broken.push(`${path}: "${code.text}" spans ${code.lines} lines`);
+  }
+  assert.ok(checked > 100, `only ${checked} short inline code elements checked`);
+  assert.deepEqual(broken, []);
+  const pagination = await readFile(htmlFile("/labs/05-pagination/"), "utf8");
+  assert.match(pagination, /<code[^>]*class="nowrap"[^>]*>\?page=N&#x26;limit=M<\/code>|<code[^>]*class="nowrap"[^>]*>\?page=N&amp;limit=M<\/code>/);
+  await context.close();
 });
 
 // Desktop and phone widths run side by side in two browser contexts.

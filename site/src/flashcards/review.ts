@@ -1,5 +1,5 @@
 import type { Grade } from "ts-fsrs";
-import { buildQueue, grade, grades, previewIntervals, undoLast } from "./scheduler.ts";
+import { buildQueue, grade, grades, previewIntervals, undoLast, type Queue } from "./scheduler.ts";
 import { loadProgress, parseImport, saveProgress, toExportFile } from "./store.ts";
 import type { SavedProgress } from "./saved-schema.ts";
 import type { DeckCard } from "./deck.ts";
@@ -19,6 +19,10 @@ class FlashcardReview extends HTMLElement {
   #cards = new Map<string, DeckCard>();
   #current: string | undefined;
   #revealed = false;
+  /** The lesson filter changed while it had focus: Space and Enter then act on the card, not the select. */
+  #filterChanged = false;
+  /** Wakes the page when the next seen card falls due (a card graded Again comes back in a minute). */
+  #dueTimer: ReturnType<typeof setTimeout> | undefined;
 
   #get<T extends HTMLElement>(selector: string): T {
     const element = this.querySelector<T>(selector);
@@ -42,8 +46,11 @@ class FlashcardReview extends HTMLElement {
       if (select.value) url.searchParams.set("lesson", select.value);
       else url.searchParams.delete("lesson");
       history.replaceState(null, "", url);
+      this.#filterChanged = true;
       this.#next();
     });
+    select.addEventListener("focus", () => (this.#filterChanged = false));
+    select.addEventListener("blur", () => (this.#filterChanged = false));
     this.#get("[data-reveal]").addEventListener("click", () => this.#reveal());
     for (const button of this.querySelectorAll<HTMLButtonElement>("[data-grade]")) {
       button.addEventListener("click", () => this.#grade(Number(button.dataset.grade) as Grade));
@@ -60,7 +67,11 @@ class FlashcardReview extends HTMLElement {
   #onKey(event: KeyboardEvent) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     const target = event.target as HTMLElement | null;
-    if (target?.closest("input, select, textarea, summary, a, [contenteditable], button:not([data-reveal])")) return;
+    // A select keeps focus after the keyboard changed it; once it has changed, Space and Enter
+    // belong to the card (before that, Space opens the select as usual).
+    const inChangedFilter = this.#filterChanged && target?.matches("[data-lesson-filter]") === true;
+    if (!inChangedFilter && target?.closest("input, select, textarea, summary, a, [contenteditable], button:not([data-reveal])")) return;
+    if (inChangedFilter && !["Enter", " ", ...grades.map((g) => g.key)].includes(event.key)) return;
     if (target?.closest("dialog, site-search")) return;
     if (!this.#current) return;
     if (!this.#revealed && (event.key === " " || event.key === "Enter")) {
@@ -83,14 +94,34 @@ class FlashcardReview extends HTMLElement {
     return [...this.#cards.values()].filter((card) => !lesson || card.lesson === lesson).map((card) => card.id);
   }
 
+  #showCounts(queue: Queue) {
+    this.#get("[data-count-new]").textContent = String(queue.counts.new);
+    this.#get("[data-count-learning]").textContent = String(queue.counts.learning);
+    this.#get("[data-count-review]").textContent = String(queue.counts.review);
+    this.#wakeAt(queue.nextDue);
+  }
+
+  /**
+   * When the soonest seen card falls due: update the counts, and if the page is waiting with
+   * nothing to study, show that card. A card already on screen stays; the due one comes next.
+   */
+  #wakeAt(due: Date | undefined) {
+    clearTimeout(this.#dueTimer);
+    if (!due) return;
+    // setTimeout cannot wait longer than about 24 days; an hour at most, then look again.
+    const wait = Math.min(Math.max(0, due.getTime() - Date.now()) + 250, 3_600_000);
+    this.#dueTimer = setTimeout(() => {
+      if (this.#current === undefined) this.#next();
+      else this.#showCounts(buildQueue(this.#progress, this.#deckIds(), new Date()));
+    }, wait);
+  }
+
   #show(id: string | undefined, focusReveal: boolean) {
     const now = new Date();
     const queue = buildQueue(this.#progress, this.#deckIds(), now);
     this.#current = id;
     this.#revealed = false;
-    this.#get("[data-count-new]").textContent = String(queue.counts.new);
-    this.#get("[data-count-learning]").textContent = String(queue.counts.learning);
-    this.#get("[data-count-review]").textContent = String(queue.counts.review);
+    this.#showCounts(queue);
     const card = id === undefined ? undefined : this.#cards.get(id);
     const article = this.#get("[data-card]");
     article.hidden = !card;

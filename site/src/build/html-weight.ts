@@ -1,0 +1,93 @@
+/**
+ * An Astro integration that rewrites the built HTML in two ways, after the build (issue 10: every
+ * page type within 10 kB of gzipped HTML):
+ *
+ * 1. Short inline code (up to `maxLength` characters) gets class "nowrap" (styles/inline-code.css),
+ *    so a line never breaks inside something like `?page=N&limit=M` (browsers break after "?" and
+ *    "/"). Longer inline code may still wrap, or it would push a phone-width page sideways. Inline
+ *    code from Markdown is a <code> (with at most dir="auto") holding only text; code blocks hold
+ *    markup, so they never match.
+ * 2. Expressive Code colours each token with an inline style holding both themes' colours
+ *    (`style="--0:#C792EA;--1:#8844AE"`), about 35 bytes a token. The site uses fewer than 50
+ *    distinct ones, so each becomes a short class, defined once in a cached stylesheet with the
+ *    same light/dark rules as Expressive Code's own.
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AstroIntegration } from "astro";
+
+const visibleLength = (html: string) => html.replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, "_").length;
+
+export function markShortCode(html: string, maxLength = 28): string {
+  return html.replace(/<code( dir="auto")?>([^<]*)<\/code>/g, (whole, dir: string | undefined, text: string) =>
+    visibleLength(text) <= maxLength ? `<code${dir ?? ""} class="nowrap">${text}</code>` : whole,
+  );
+}
+
+const tokenSpan = /<span style="(--[01][^"]*)">/g;
+const properties: Record<string, string> = { "": "color", bg: "background-color", fs: "font-style", fw: "font-weight", td: "text-decoration" };
+
+/** Replace token styles with classes named in `classes` (style → class, filled as new ones appear). */
+export function classifyTokens(html: string, classes: Map<string, string>): string {
+  if (!html.includes('class="expressive-code"')) return html;
+  return html.replace(tokenSpan, (_whole, style: string) => {
+    let name = classes.get(style);
+    if (!name) classes.set(style, (name = `t${classes.size.toString(36)}`));
+    return `<span class="${name}">`;
+  });
+}
+
+/**
+ * The stylesheet for those classes: theme 0 (dark) by default, theme 1 when the page is light. A
+ * property only one theme sets falls back as in Expressive Code's own rules (inherit, or transparent
+ * for a background), so a token coloured in one theme only takes its parent's colour in the other.
+ */
+export function tokenStylesheet(classes: Map<string, string>): string {
+  const rules: string[] = [];
+  for (const [style, name] of classes) {
+    const themes: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
+    for (const declaration of style.split(";")) {
+      const match = /^--([01])(bg|fs|fw|td)?:(.+)$/.exec(declaration.trim());
+      if (match) themes[Number(match[1]) as 0 | 1].set(match[2] ?? "", match[3]!);
+    }
+    const keys = [...new Set([...themes[0].keys(), ...themes[1].keys()])];
+    const declarations = (theme: Map<string, string>) =>
+      keys.map((key) => `${properties[key]}:${theme.get(key) ?? (key === "bg" ? "transparent" : "inherit")}`).join(";");
+    rules.push(`.expressive-code .ec-line .${name}{${declarations(themes[0])}}`);
+    rules.push(`:root:not([data-theme='dark']) .expressive-code .ec-line .${name}{${declarations(themes[1])}}`);
+  }
+  return `${rules.join("\n")}\n`;
+}
+
+export function htmlWeight(maxLength = 28): AstroIntegration {
+  return {
+    name: "workbook:html-weight",
+    hooks: {
+      "astro:build:done": async ({ dir }) => {
+        const root = fileURLToPath(dir);
+        const pages = (await readdir(root, { recursive: true, withFileTypes: true }))
+          .filter((entry) => entry.isFile() && entry.name.endsWith(".html"))
+          .map((entry) => path.join(entry.parentPath, entry.name));
+        const classes = new Map<string, string>();
+        const rewritten = new Map<string, string>();
+        for (const file of pages) {
+          const html = markShortCode(await readFile(file, "utf8"), maxLength);
+          // A lab's files and solution pages are whole source files, far inside the budget: they keep
+          // Expressive Code's own markup.
+          const wholeFiles = /[\\/]labs[\\/][^\\/]+[\\/](files|solution)[\\/]index\.html$/.test(file);
+          rewritten.set(file, wholeFiles ? html : classifyTokens(html, classes));
+        }
+        const css = tokenStylesheet(classes);
+        // Named after its content, like Astro's own assets, so it can be cached for good.
+        const { createHash } = await import("node:crypto");
+        const href = `/_astro/ec-tokens.${createHash("sha256").update(css).digest("hex").slice(0, 8)}.css`;
+        await writeFile(path.join(root, href), css);
+        for (const [file, html] of rewritten) {
+          const linked = /<span class="t[0-9a-z]+">/.test(html) ? html.replace("</head>", `<link rel="stylesheet" href="${href}"></head>`) : html;
+          await writeFile(file, linked);
+        }
+      },
+    },
+  };
+}

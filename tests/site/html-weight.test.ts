@@ -1,0 +1,50 @@
+// The build's HTML rewrites (site/src/build/html-weight.ts) and the lab page's README split
+// (site/src/labs/how-to-run.ts), on small inputs: no site build needed.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { classifyTokens, markShortCode, tokenStylesheet } from "../../site/src/build/html-weight.ts";
+import { splitAtCommands } from "../../site/src/labs/how-to-run.ts";
+
+test("short inline code gets nowrap; long inline code and code blocks do not", () => {
+  const html = '<p><code dir="auto">?page=N&#x26;limit=M</code> and <code>a-very-long-identifier-that-may-wrap-anywhere()</code></p><pre><code><span>x</span></code></pre>';
+  const out = markShortCode(html, 28);
+  assert.match(out, /<code dir="auto" class="nowrap">\?page=N&#x26;limit=M<\/code>/);
+  assert.match(out, /<code>a-very-long-identifier/);
+  assert.match(out, /<pre><code><span>x<\/span><\/code><\/pre>/);
+});
+
+test("token styles become classes, with the same colours in each theme, and inherit where a theme sets none", () => {
+  const classes = new Map<string, string>();
+  const html = '<div class="expressive-code"><span style="--0:#C792EA;--1:#8844AE">import</span><span style="--0:#FFCB8B">x</span><span style="--0:#C792EA;--1:#8844AE">from</span></div>';
+  const out = classifyTokens(html, classes);
+  assert.equal(out, '<div class="expressive-code"><span class="t0">import</span><span class="t1">x</span><span class="t0">from</span></div>');
+  const css = tokenStylesheet(classes);
+  assert.match(css, /^\.expressive-code \.ec-line \.t0\{color:#C792EA\}$/m);
+  assert.match(css, /^:root:not\(\[data-theme='dark'\]\) \.expressive-code \.ec-line \.t0\{color:#8844AE\}$/m);
+  assert.match(css, /^:root:not\(\[data-theme='dark'\]\) \.expressive-code \.ec-line \.t1\{color:inherit\}$/m);
+  assert.equal(classifyTokens('<span style="--depth: 0;">x</span>', classes), '<span style="--depth: 0;">x</span>', "other custom properties are left alone");
+});
+
+const block = (lines: string[]) =>
+  `<div class="expressive-code"><link rel="stylesheet" href="/_astro/ec.css"><figure class="frame is-terminal"><figcaption class="header"><span class="sr-only">Terminal window</span></figcaption><pre><code>${lines
+    .map((l) => `<div class="ec-line"><div class="code">${l}</div></div>`)
+    .join("")}</code></pre></figure></div>`;
+
+test("the README's block of lab commands makes way for the page's own list; its stylesheet link is kept", () => {
+  const html = `<h2 id="goal">Goal</h2><p>g</p><h2 id="how-to-run">How to run</h2>${block(["npm run lab -- test 1   # run", "npm run lab -- bench 1"])}<p>By hand:</p>${block(["node src/server.ts"])}<h2 id="done-when">Done when</h2>`;
+  const split = splitAtCommands(html);
+  assert.ok(split.before.endsWith('<h2 id="how-to-run">How to run</h2>'));
+  assert.ok(split.after.startsWith("<p>By hand:</p>"));
+  assert.ok(split.after.includes("node src/server.ts"), "a block that runs the app by hand stays");
+  assert.equal(split.assets, '<link rel="stylesheet" href="/_astro/ec.css">');
+});
+
+test("a How to run section that opens with something else keeps all of it", () => {
+  const html = `<h2 id="how-to-run">How to run</h2>${block(["node src/server.ts", "npm run lab -- test 1"])}<h2 id="x">X</h2>`;
+  const split = splitAtCommands(html);
+  assert.equal(split.before + split.after, html);
+  assert.equal(split.assets, "");
+  const none = splitAtCommands("<h2 id=\"goal\">Goal</h2>");
+  assert.equal(none.before, '<h2 id="goal">Goal</h2>');
+  assert.equal(none.after, "");
+});

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { readSessionId, sessionCookie, type Store } from "./store.ts";
 
 const loginBody = z.object({ username: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, "letters, digits, _ . - only") });
+const MAX_CART_LINES = 50;
+const MAX_QTY_PER_LINE = 99;
 const cartItem = z.object({ sku: z.string().trim().min(1).max(32).regex(/^[\w-]+$/), qty: z.number().int().min(1).max(99) });
 
 /**
@@ -58,6 +60,16 @@ export function createApp(store: Store, instance = `pid-${process.pid}`) {
   app.post("/cart/items", requireSession, renewCookie, async (req, res) => {
     const item = cartItem.safeParse(req.body);
     if (!item.success) return void res.status(400).json({ error: `invalid item: ${item.error.issues[0]?.path.join(".")} ${item.error.issues[0]?.message}` });
+    // The cart is stored on our side but filled by the client: bound it, or one client can grow it
+    // without limit. (Checked before the add, so two racing adds can pass it together; the bound is
+    // about memory, not about an exact count.)
+    const before = await store.getCart(res.locals.session.user);
+    if (!(item.data.sku in before) && Object.keys(before).length >= MAX_CART_LINES) {
+      return void res.status(409).json({ error: `a cart holds at most ${MAX_CART_LINES} different items` });
+    }
+    if ((before[item.data.sku] ?? 0) + item.data.qty > MAX_QTY_PER_LINE) {
+      return void res.status(409).json({ error: `at most ${MAX_QTY_PER_LINE} of one item per cart` });
+    }
     await store.addToCart(res.locals.session.user, item.data.sku, item.data.qty);
     res.json({ cart: await store.getCart(res.locals.session.user) });
   });

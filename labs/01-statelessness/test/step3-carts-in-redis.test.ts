@@ -42,6 +42,23 @@ describe("step 3: carts in Redis", () => {
     assert.deepEqual(theirs.json.cart, {}, `expected another user to start with an empty cart; got ${JSON.stringify(theirs.json.cart)}`);
   });
 
+  test("a cart is bounded: at most 50 different items and 99 of one item, beyond that 409 and no change", async () => {
+    const { lb } = shop();
+    const browser = new Browser();
+    await browser.request(lb.url, "POST", "/login", { username: "hoarder" });
+    for (let i = 0; i < 50; i++) {
+      const add = await browser.request(lb.url, "POST", "/cart/items", { sku: `item-${i}`, qty: 1 });
+      assert.equal(add.status, 200, `adding item ${i + 1} of 50 should answer 200; got ${add.status}`);
+    }
+    const extra = await browser.request(lb.url, "POST", "/cart/items", { sku: "item-50", qty: 1 });
+    assert.equal(extra.status, 409, `expected a 51st different item to be refused with 409; got ${extra.status}`);
+    assert.equal((await browser.request(lb.url, "POST", "/cart/items", { sku: "item-0", qty: 98 })).status, 200, "expected 99 of one item to be allowed");
+    assert.equal((await browser.request(lb.url, "POST", "/cart/items", { sku: "item-0", qty: 1 })).status, 409, "expected the 100th of one item to be refused with 409");
+    const cart = (await browser.request(lb.url, "GET", "/cart")).json.cart as Record<string, number>;
+    assert.equal(Object.keys(cart).length, 50, `expected the cart to keep exactly 50 items; it has ${Object.keys(cart).length}`);
+    assert.equal(cart["item-0"], 99, `expected 99 of item-0; got ${cart["item-0"]}`);
+  });
+
   describe("stopping", () => {
     let instance: Instance | undefined;
     after(() => instance?.stop());

@@ -80,7 +80,7 @@ interface LabCheck {
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
   const manifest = lab.manifest;
-  const guidance = manifest.steps ? `${manifest.steps.length} steps` : `${manifest.hints?.length ?? 0} hints`;
+  const guidance = `${manifest.steps.length} steps`;
   const findings: LabCheck["findings"] = [
     ["manifest", { ok: true, detail: `${guidance}, services: ${manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],
@@ -122,8 +122,8 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
       findings.push([`${o.name}`, { ok: o.rejected, label: "rejected", detail: `${o.detail} (${(o.ms / 1000).toFixed(1)} s)` }]);
     }
     const line = `wrong solutions: ${report.rejected} rejected of ${report.total}`;
-    const few = report.total < wrongAim ? ` fewer than the ${wrongAim} a lab should keep;` : "";
-    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${few} ${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
+    const few = report.total < wrongAim ? `fewer than the ${wrongAim} a lab should keep; ` : "";
+    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${few}${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
   } else {
     notes.push(dim("wrong solutions: not run, the solution does not pass"));
   }

@@ -32,6 +32,11 @@ export class RecordStore {
     return this.#liveBytes;
   }
 
+  /** Bytes the arena holds, old versions and deleted records included (collStats' `storageSize`). */
+  get allocated(): number {
+    return this.#used;
+  }
+
   has(rid: number): boolean {
     return rid < this.#slots && this.#length[rid]! >= 0;
   }

@@ -79,7 +79,7 @@ const collStats: Handler = (cmd, ctx) => {
   const indexSizes: Doc = {};
   for (const ix of coll.indexes.values()) indexSizes[ix.spec.name] = ix.size * 32;
   return {
-    ns: coll.ns, size, count, avgObjSize: count ? Math.round(size / count) : 0, storageSize: size,
+    ns: coll.ns, size, count, avgObjSize: count ? Math.round(size / count) : 0, storageSize: coll.records.allocated,
     nindexes: coll.indexes.size, totalIndexSize: Object.values(indexSizes).reduce((a, b) => Number(a) + Number(b), 0), indexSizes, ok: 1,
   };
 };

@@ -1,8 +1,10 @@
 // Stored documents survive the storage's housekeeping: many rewrites (which leave old versions
 // behind until they are reclaimed), deletes during an open cursor, and large batches.
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
-import { forEachTarget, uniqueName, type Loose } from './harness.ts';
+import { after, before, describe, it } from 'node:test';
+import { MongoClient } from 'mongodb';
+import { startMongoStandin, type MongoStandin } from '../index.ts';
+import { clientOptions, forEachTarget, uniqueName, type Loose } from './harness.ts';
 
 forEachTarget('storage', (target) => {
   it('keeps every document right through megabytes of rewrites', async () => {
@@ -41,5 +43,29 @@ forEachTarget('storage', (target) => {
       assert.equal(doc.seq, seq++);
     }
     assert.equal(seq, 20_000);
+  });
+});
+
+describe('storage reclaims old versions [stand-in only: storageSize is the stand-in\'s arena]', () => {
+  let standin: MongoStandin;
+  let client: MongoClient;
+  before(async () => {
+    standin = await startMongoStandin();
+    client = await new MongoClient(standin.uri, clientOptions).connect();
+  });
+  after(async () => {
+    await client.close();
+    await standin.close();
+  });
+
+  it('keeps storageSize within a few times the data however often documents are rewritten', async () => {
+    const db = client.db('storage');
+    const c = db.collection<Loose>('rewrites');
+    await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, v: 0, pad: 'x'.repeat(5000) })));
+    for (let round = 0; round < 20; round++) await c.updateMany({}, { $inc: { v: 1 } });
+    const stats = await db.command({ collStats: 'rewrites' });
+    assert.ok(stats.size > 200 * 5000, `size ${stats.size}`);
+    assert.ok(stats.storageSize <= 3 * stats.size, `storageSize ${stats.storageSize} for ${stats.size} bytes of documents after 20 rewrites of each`);
+    assert.equal(await c.countDocuments({ v: 20 }), 200);
   });
 });

@@ -23,7 +23,7 @@ const CURSOR_SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 // Exactly these two fields with exactly these types; strictObject rejects extra keys.
 const payloadSchema = z.strictObject({
-  t: z.number().int().min(0).max(8.64e15), // the range a JavaScript Date can hold
+  t: z.number().int().min(-8.64e15).max(8.64e15), // the range a JavaScript Date can hold
   id: z.string().regex(/^[0-9a-f]{24}$/),
 });
 

@@ -80,7 +80,7 @@ interface LabCheck {
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
   const manifest = lab.manifest;
-  const guidance = `${manifest.steps.length} steps`;
+  const guidance = `${manifest.steps?.length ?? 0} steps`;
   const findings: LabCheck["findings"] = [
     ["manifest", { ok: true, detail: `${guidance}, services: ${manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],

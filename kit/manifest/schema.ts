@@ -28,7 +28,7 @@ export const stepSchema = z
 
 /**
  * The manifest of one lab, `labs/NN-slug/lab.json`: the single source of truth for the
- * lab's title, lesson, services, hints and the files the learner edits. The CLI, the
+ * lab's title, lesson, services, steps (with their tests and hint ladders) and the files the learner edits. The CLI, the
  * contract check and the site all read it through this schema.
  */
 export const labManifestSchema = z
@@ -54,15 +54,9 @@ export const labManifestSchema = z
       )
       .min(1, "must list at least one file the learner edits")
       .describe("The files the learner edits; solutions/<id>/ holds exactly these files."),
-    hints: z
-      .array(z.string().trim().min(1, "must not be empty"))
-      .min(3, "must have at least three hints")
-      .optional()
-      .describe("LEGACY (being replaced by `steps`): one flat list of hints, revealed in order. Give either `hints` or `steps`, never both."),
     steps: z
       .array(stepSchema)
       .min(1, "must have at least one step")
-      .optional()
       .describe("The lab's numbered steps, in order: steps[i] is step i+1, its TODO(i+1) markers and step i+1 of the README."),
     estimatedMinutes: z.number().int().min(5).max(240).describe("Rough time a learner needs, in minutes."),
   })
@@ -78,13 +72,8 @@ export const labManifestSchema = z
     if (new Set(manifest.files).size !== manifest.files.length) {
       ctx.addIssue({ code: "custom", path: ["files"], message: "must not list a file twice" });
     }
-    if (manifest.hints && manifest.steps) {
-      ctx.addIssue({ code: "custom", path: ["hints"], message: "must not be given together with \"steps\": move each hint into the ladder of its step and delete \"hints\"" });
-    } else if (!manifest.hints && !manifest.steps) {
-      ctx.addIssue({ code: "custom", path: ["steps"], message: "is missing: list the lab's steps, each with its test files and hint ladder" });
-    }
     const owner = new Map<string, number>();
-    manifest.steps?.forEach((step, index) => {
+    manifest.steps.forEach((step, index) => {
       step.tests.forEach((file, fileIndex) => {
         const first = owner.get(file);
         if (first !== undefined) {
@@ -120,9 +109,17 @@ export function parseManifest(lab: string, text: string): LabManifest {
   }
   const result = labManifestSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    const problems = result.error.issues.flatMap((issue) => {
+      // The flat hint list of the first manifests: say what replaced it rather than "unrecognized key".
+      if (issue.code === "unrecognized_keys" && issue.path.length === 0 && issue.keys.includes("hints")) {
+        const others = issue.keys.filter((key) => key !== "hints");
+        return [
+          `field "hints": a flat hint list is no longer read; give each step its own ladder of 2 to 4 rungs in "steps" (kit/manifest/schema.ts)`,
+          ...(others.length > 0 ? [`field "(top level)": unrecognized key(s) ${others.map((k) => `"${k}"`).join(", ")}`] : []),
+        ];
+      }
       const field = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
-      return `field "${field}": ${issue.message}`;
+      return [`field "${field}": ${issue.message}`];
     });
     throw new ManifestError(lab, problems);
   }
@@ -133,21 +130,10 @@ export function parseManifest(lab: string, text: string): LabManifest {
 }
 
 /**
- * The steps of a lab, whichever shape its manifest has. A legacy manifest (`hints`) is one step whose
- * ladder is every hint and whose tests are every test file of the lab (`testFiles`, relative to the lab
- * folder). Every consumer (CLI, site, contract) reads steps through this, so both shapes work alike.
- */
-export function labSteps(manifest: LabManifest, testFiles: readonly string[]): LabStep[] {
-  if (manifest.steps) return manifest.steps;
-  return [{ title: manifest.title, tests: [...testFiles].sort(), hints: manifest.hints ?? [] }];
-}
-
-/**
  * What is wrong between a manifest's steps and the test files on disk: a step naming a file that does not
- * exist, or a test file no step claims. Empty for a legacy manifest, whose one step takes every file.
+ * exist, or a test file no step claims.
  */
 export function stepProblems(manifest: LabManifest, testFiles: readonly string[]): string[] {
-  if (!manifest.steps) return [];
   const onDisk = new Set(testFiles);
   const claimed = new Set(manifest.steps.flatMap((step) => step.tests));
   const problems: string[] = [];

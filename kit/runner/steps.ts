@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Lab } from "../labs.ts";
-import { labSteps, type LabStep } from "../manifest/schema.ts";
+import type { LabStep } from "../manifest/schema.ts";
 import type { StepResult } from "../progress.ts";
 import type { TestResult } from "./run-tests.ts";
 
@@ -15,9 +15,9 @@ export async function listTestFiles(labDir: string): Promise<string[]> {
     .sort();
 }
 
-/** The steps of a lab on disk, in order, from either manifest shape (see `labSteps`). */
-export async function stepsOfLab(lab: Pick<Lab, "dir" | "manifest">): Promise<LabStep[]> {
-  return labSteps(lab.manifest, await listTestFiles(lab.dir));
+/** The steps of a lab, in order: steps[i] is step i+1. */
+export function stepsOfLab(lab: Pick<Lab, "manifest">): LabStep[] {
+  return lab.manifest.steps;
 }
 
 /** A test file's path relative to the lab folder, whatever folder the run used (the learner's or a scratch copy). */

@@ -65,10 +65,10 @@ describe("the lab CLI", () => {
     const root = await workbook();
     const file = path.join(root, "labs/01-statelessness/lab.json");
     const manifest = JSON.parse(await readFile(file, "utf8"));
-    await writeFile(file, JSON.stringify({ ...manifest, hints: ["only one"] }));
+    await writeFile(file, JSON.stringify({ ...manifest, steps: [{ ...manifest.steps[0], hints: ["only one"] }] }));
     const run = lab(root, ["test", "1"]);
     assert.equal(run.code, 1);
-    assert.match(run.err, /labs\/01-statelessness\/lab\.json is not valid:\n\s+- field "hints": must have at least three hints/);
+    assert.match(run.err, /labs\/01-statelessness\/lab\.json is not valid:\n\s+- field "steps\.0\.hints": must have at least two rungs/);
   });
 
   test("no reachable Redis gets the error naming all three ways to get one", async () => {

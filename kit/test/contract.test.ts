@@ -159,12 +159,14 @@ describe("the README/hint leak rule", () => {
     assert.match(run.out, /README\/hint leaks\s+ok/);
   });
 
-  test("legacy hints are one ladder: only the last hint may quote the solution", async () => {
-    const early = labCli(await fixtureWorkbook({ hints: ["Think.", `Try \`${sumLine}\``, "Add and multiply."] }), ["check"]);
-    assert.equal(early.code, 1);
-    assert.match(early.out, /README\/hint leaks\s+BREACH\s+.*hint 2 of 3 quotes 1/);
-    const last = labCli(await fixtureWorkbook({ hints: ["Think.", "Look at the operators.", `\`${sumLine}\` and \`${productLine}\``] }), ["check"]);
-    assert.equal(last.code, 0, last.out + last.err);
+  test("a manifest with the old flat hint list fails, saying what replaced it", async () => {
+    const root = await fixtureWorkbook();
+    const file = path.join(root, "labs", labId, "lab.json");
+    const { steps: _steps, ...manifest } = JSON.parse(await readFile(file, "utf8"));
+    await writeFile(file, JSON.stringify({ ...manifest, hints: ["Think.", "Look at the operators.", "Add and multiply."] }));
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out + run.err, /field "hints": a flat hint list is no longer read; give each step its own ladder/);
   });
 });
 

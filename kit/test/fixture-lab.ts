@@ -100,8 +100,7 @@ export const defaultSteps = (): Step[] => [
 ];
 
 export interface FixtureOptions {
-  /** Legacy flat hints (the default) or steps with hint ladders. */
-  hints?: string[];
+  /** Steps with hint ladders; defaultSteps() when not given. */
   steps?: Step[];
   readmeExtra?: string;
   /** Stored wrong solutions: file name -> patch text. */
@@ -131,7 +130,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     summary: "Finish two small functions; used by the kit's own tests.",
     services: [],
     files: ["src/calc.ts"],
-    ...(options.steps ? { steps: options.steps } : { hints: options.hints ?? ["Think about arithmetic.", "Look at the operators.", "Add for sum, multiply for product."] }),
+    steps: options.steps ?? defaultSteps(),
     estimatedMinutes: 5,
   };
   const files: [string, string][] = [

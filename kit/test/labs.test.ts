@@ -22,7 +22,7 @@ const manifest = (id: string, order: number) => ({
   summary: "A summary long enough.",
   services: [],
   files: ["src/app.ts"],
-  hints: ["a", "b", "c"],
+  steps: [{ title: "The only step", tests: ["test/app.test.ts"], hints: ["a", "b"] }],
   estimatedMinutes: 30,
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { labManifestSchema, labSteps, ManifestError, parseManifest, stepProblems, stepSchema } from "../manifest/schema.ts";
+import { labManifestSchema, ManifestError, parseManifest, stepProblems, stepSchema } from "../manifest/schema.ts";
 
 const valid = {
   id: "02-cache-aside",
@@ -10,7 +10,10 @@ const valid = {
   summary: "Serve hot reads from Redis and invalidate on write.",
   services: ["redis", "mongo"],
   files: ["src/users.ts"],
-  hints: ["one", "two", "three"],
+  steps: [
+    { title: "Cache reads in Redis", tests: ["test/step1-cache.test.ts"], hints: ["the concept", "the approach", "near-code"] },
+    { title: "Invalidate on write", tests: ["test/step2-invalidate.test.ts", "test/fuzz.test.ts"], hints: ["the concept", "near-code"] },
+  ],
   estimatedMinutes: 45,
 };
 
@@ -32,8 +35,6 @@ describe("lab manifest schema", () => {
 
   test("names the field and what is wrong", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ ...valid, hints: ["one", "two"] }, /field "hints": must have at least three hints/],
-      [{ ...valid, hints: ["one", " ", "three"] }, /field "hints\.1": must not be empty/],
       [{ ...valid, services: ["postgres"] }, /field "services\.0"/],
       [{ ...valid, order: 3 }, /field "order": must be 2/],
       [{ ...valid, files: [] }, /field "files": must list at least one file/],
@@ -69,23 +70,19 @@ describe("lab manifest schema", () => {
   });
 });
 
-const { hints: _legacy, ...withoutHints } = valid;
-const stepped = {
-  ...withoutHints,
-  steps: [
-    { title: "Cache reads in Redis", tests: ["test/step1-cache.test.ts"], hints: ["the concept", "the approach", "near-code"] },
-    { title: "Invalidate on write", tests: ["test/step2-invalidate.test.ts", "test/fuzz.test.ts"], hints: ["the concept", "near-code"] },
-  ],
-};
+const { steps: _steps, ...withoutSteps } = valid;
+const stepped = valid;
 
 describe("lab manifest steps (hint ladders)", () => {
   test("accepts steps, each with its test files and a ladder of two to four rungs", () => {
     assert.deepEqual(parseManifest("02-cache-aside", JSON.stringify(stepped)), stepped);
   });
 
-  test("takes exactly one of the legacy hints and steps", () => {
-    assert.ok(problemsOf({ ...stepped, hints: valid.hints }).some((p) => /field "hints": must not be given together with "steps"/.test(p)));
-    assert.ok(problemsOf(withoutHints).some((p) => /field "steps": is missing/.test(p)));
+  test("steps are required, and the old flat hint list gets a message saying what replaced it", () => {
+    assert.ok(problemsOf(withoutSteps).some((p) => p.startsWith('field "steps"')));
+    const legacy = problemsOf({ ...withoutSteps, hints: ["one", "two", "three"], extra: 1 });
+    assert.ok(legacy.some((p) => /field "hints": a flat hint list is no longer read; give each step its own ladder/.test(p)), JSON.stringify(legacy));
+    assert.ok(legacy.some((p) => /unrecognized key\(s\) "extra"/.test(p)), "other unknown keys are still named");
   });
 
   test("names the step, the field and what is wrong", () => {
@@ -103,17 +100,9 @@ describe("lab manifest steps (hint ladders)", () => {
       [[{ ...step, extra: 1 }], /extra/],
     ];
     for (const [steps, expected] of cases) {
-      const problems = problemsOf({ ...withoutHints, steps });
+      const problems = problemsOf({ ...withoutSteps, steps });
       assert.ok(problems.some((p) => expected.test(p)), `expected a problem matching ${expected}; got ${JSON.stringify(problems)}`);
     }
-  });
-
-  test("labSteps gives steps for either shape: a legacy manifest is one step with every hint and every test file", () => {
-    const files = ["test/b.test.ts", "test/a.test.ts"];
-    const legacy = parseManifest("02-cache-aside", JSON.stringify(valid));
-    assert.deepEqual(labSteps(legacy, files), [{ title: valid.title, tests: ["test/a.test.ts", "test/b.test.ts"], hints: ["one", "two", "three"] }]);
-    const manifest = parseManifest("02-cache-aside", JSON.stringify(stepped));
-    assert.deepEqual(labSteps(manifest, files), stepped.steps, "a stepped manifest keeps its own order and files");
   });
 
   test("stepProblems names test files no step claims and files a step names that do not exist", () => {
@@ -124,6 +113,5 @@ describe("lab manifest steps (hint ladders)", () => {
       'field "steps": no step lists "test/extra.test.ts"; every test file belongs to exactly one step',
     ]);
     assert.deepEqual(stepProblems(manifest, ["test/step1-cache.test.ts", "test/step2-invalidate.test.ts", "test/fuzz.test.ts"]), []);
-    assert.deepEqual(stepProblems(parseManifest("02-cache-aside", JSON.stringify(valid)), onDisk), [], "a legacy manifest's one step takes every file");
   });
 });

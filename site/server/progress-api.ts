@@ -95,7 +95,7 @@ async function writeHints(req: IncomingMessage, res: ServerResponse, labsRoot: s
   if (!parsed.success) throw new Refused(400, `The body is not a hint record: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`).join("; ")}`);
   const lab = findLab(await listLabs(labsRoot), parsed.data.lab);
   if (!lab || lab.id !== parsed.data.lab) throw new Refused(400, `There is no lab "${parsed.data.lab}".`);
-  const rungs = (await stepsOfLab(lab)).map((step) => step.hints.length);
+  const rungs = (stepsOfLab(lab)).map((step) => step.hints.length);
   const entry = await updateLabProgress(lab.id, (e) => ({ ...e, hintsShown: mergeHints(e.hintsShown, parsed.data.hintsShown, rungs) }), progressRoot, (m) => console.warn(m));
   sendJson(res, 200, { lab: lab.id, hintsShown: entry.hintsShown });
 }

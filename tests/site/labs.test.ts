@@ -58,7 +58,7 @@ async function ladderState(page: Page): Promise<{ open: number[]; visible: numbe
 
 test("hints: a ladder per step from lab.json; a step's rungs open in order, and a static host remembers them in the browser", async () => {
   const lab = labs[0]!;
-  const steps = await stepsOfLab(lab);
+  const steps = stepsOfLab(lab);
   const host = await staticHost();
   const context = await newContext(site);
   const page = await context.newPage();
@@ -89,7 +89,7 @@ test("hints: a ladder per step from lab.json; a step's rungs open in order, and 
 
 test("hints work with JavaScript off: every rung is a <details> that opens", async () => {
   const lab = labs[0]!;
-  const steps = await stepsOfLab(lab);
+  const steps = stepsOfLab(lab);
   const context = await site.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
@@ -103,7 +103,7 @@ test("hints work with JavaScript off: every rung is a <details> that opens", asy
 
 test("one truth: rungs opened with the CLI show on the site, rungs opened on the site reach the CLI, and both agree on a reset", async () => {
   const lab = labs[0]!;
-  const steps = await stepsOfLab(lab);
+  const steps = stepsOfLab(lab);
   // The CLI runs on a copy of the lab in the site's progress root (a git repo, so that reset has a starter).
   const root = site.progressRoot;
   await rm(path.join(root, ".workbook"), { recursive: true, force: true });

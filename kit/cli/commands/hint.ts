@@ -19,7 +19,7 @@ function sayRung(lab: Lab, steps: LabStep[], step: number, rung: number): void {
  * site reads and writes too.
  */
 export async function showHint(lab: Lab, all: boolean): Promise<void> {
-  const steps = await stepsOfLab(lab);
+  const steps = stepsOfLab(lab);
   const rungs = steps.map((step) => step.hints.length);
   const entry = (await readProgress(undefined, warn)).labs[lab.id];
   const n = lab.manifest.order;

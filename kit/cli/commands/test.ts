@@ -14,7 +14,7 @@ export interface TestOptions {
 /** Run the learner's tests for one lab, print a short summary led by the failure to fix next, and record progress. */
 export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunSummary> {
   say(bold(`Lab ${lab.id.slice(0, 2)} · ${lab.manifest.title}`));
-  const steps = await stepsOfLab(lab);
+  const steps = stepsOfLab(lab);
   const files = filesInStepOrder(steps, await listTestFiles(lab.dir));
   const services = await resolveServices(lab.manifest.services);
   for (const backend of services.backends) say(dim(`Using ${backend}`));

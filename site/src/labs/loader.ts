@@ -35,7 +35,7 @@ export function labsLoader(): Loader {
           throw new Error(`labs/${lab.id} has no README.md; every lab needs its instructions.`);
         });
         const steps = [];
-        for (const step of await stepsOfLab(lab)) {
+        for (const step of stepsOfLab(lab)) {
           const rungsHtml: string[] = [];
           for (const rung of step.hints) rungsHtml.push((await renderMarkdown(rung)).html);
           steps.push({ title: step.title, rungsHtml });

@@ -22,7 +22,7 @@ export const labSchema = z.object({
         rungsHtml: z.array(z.string()).describe("The step's hint ladder, each rung rendered from Markdown to HTML, gentle to explicit."),
       }),
     )
-    .describe("The lab's steps in order (a legacy manifest's flat hints are one step), from the kit's labSteps()."),
+    .describe("The lab's steps in order, from lab.json `steps`."),
   starter: z.array(sourceFileSchema).describe("The files the learner edits, as shipped in labs/<id>/."),
   solution: z.array(sourceFileSchema).describe("The same files from solutions/<id>/; missing ones are left out."),
 });

@@ -20,7 +20,8 @@ function keepField(keep: object, name: "count" | "age"): number | undefined {
   return typeof value === "number" ? value : undefined;
 }
 
-describe("step 2: welcome-email jobs are retried, deduplicated and kept for inspection", () => {
+// Each test has its own queue, provider and worker, so they run side by side to save time.
+describe("step 2: welcome-email jobs are retried, deduplicated and kept for inspection", { concurrency: true }, () => {
   let services: LabEnv;
   before(async () => {
     services = await labServices(["redis"]);

@@ -9,7 +9,8 @@ import fc from "fast-check";
 import { MongoClient } from "mongodb";
 import { labServices, startInstance, type Instance, type LabEnv } from "#kit/testing/index.ts";
 import { parseNewUser } from "../src/user-input.ts";
-import { describeAttempts, jobCount, jobFor, openScene, serverEntry, settle, sleep, startRedisGate, within, type RedisGate, type Scene } from "./helpers.ts";
+import { describeAttempts, jobCount, jobFor, openScene, serverEntry, settle, sleep, within, type Scene } from "./helpers.ts";
+import { startRedisGate, type RedisGate } from "./redis-gate.ts";
 
 interface Answer {
   status: number;

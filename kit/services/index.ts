@@ -6,6 +6,8 @@ import type { ResolvedService } from "./types.ts";
 
 export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "./redis.ts";
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
+export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
+export type { ResolvedPrometheus } from "./prometheus.ts";
 export { getFreePort } from "./ports.ts";
 export type { ResolvedService } from "./types.ts";
 

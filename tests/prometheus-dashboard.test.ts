@@ -210,7 +210,7 @@ async function sendTraffic(url: string): Promise<number> {
 }
 
 /** Poll `probe` every 250 ms until it returns true; fail with `what` after `limitMs` (generous: this is a bound, not a threshold). */
-async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 120_000): Promise<void> {
+async function waitFor(what: string, probe: () => Promise<boolean>, limitMs = 60_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${limitMs / 1000} s`);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { findLab, listLabs } from "../../kit/labs.ts";
+import { findLab, scanLabs } from "../../kit/labs.ts";
 import { hintWriteSchema, labState, mergeHints, readProgress, updateLabProgress, type LabState } from "../../kit/progress.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
 
@@ -21,9 +21,12 @@ export interface ProgressResponse {
 /** The largest hint write accepted, in bytes: a real one is well under 200. */
 export const maxBodyBytes = 4096;
 
-/** Read through the kit: the same schema and the same rules as `npm run lab`. */
+/**
+ * Read through the kit: the same schema and the same rules as `npm run lab`. As in the CLI, a lab folder
+ * whose manifest is broken (say, one being written) is left out instead of hiding every other lab's progress.
+ */
 export async function currentProgress(labsRoot: string, progressRoot: string): Promise<ProgressResponse> {
-  const [labs, progress] = await Promise.all([listLabs(labsRoot), readProgress(progressRoot, (message) => console.warn(message))]);
+  const [{ labs }, progress] = await Promise.all([scanLabs(labsRoot), readProgress(progressRoot, (message) => console.warn(message))]);
   return {
     labs: Object.fromEntries(
       labs.map((lab) => {
@@ -93,7 +96,7 @@ async function writeHints(req: IncomingMessage, res: ServerResponse, labsRoot: s
   }
   const parsed = hintWriteSchema.safeParse(raw);
   if (!parsed.success) throw new Refused(400, `The body is not a hint record: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`).join("; ")}`);
-  const lab = findLab(await listLabs(labsRoot), parsed.data.lab);
+  const lab = findLab((await scanLabs(labsRoot)).labs, parsed.data.lab);
   if (!lab || lab.id !== parsed.data.lab) throw new Refused(400, `There is no lab "${parsed.data.lab}".`);
   const rungs = (stepsOfLab(lab)).map((step) => step.hints.length);
   const entry = await updateLabProgress(lab.id, (e) => ({ ...e, hintsShown: mergeHints(e.hintsShown, parsed.data.hintsShown, rungs) }), progressRoot, (m) => console.warn(m));

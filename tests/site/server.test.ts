@@ -148,6 +148,27 @@ test("POST /api/progress/hints refuses every forged variant with 403 or 400, and
   assert.equal(await readFile(progressFile, "utf8"), before, "and the file is unchanged");
 });
 
+test("a lab folder with a broken manifest leaves the other labs' progress readable and writable", async () => {
+  const [lab] = await listLabs(repoRoot);
+  const labsRoot = await mkdtemp(path.join(os.tmpdir(), "wb-labs-"));
+  await mkdir(path.join(labsRoot, "labs", lab!.id), { recursive: true });
+  await writeFile(path.join(labsRoot, "labs", lab!.id, "lab.json"), await readFile(path.join(lab!.dir, "lab.json")));
+  await mkdir(path.join(labsRoot, "labs", "09-half-written"), { recursive: true }); // no lab.json yet
+  const other = createSiteServer({ distDir, labsRoot, progressRoot: labsRoot });
+  const otherPort = await listen(other, 0, "127.0.0.1");
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${otherPort}/api/progress`)).json()) as { labs: Record<string, unknown> };
+    assert.deepEqual(Object.keys(body.labs), [lab!.id]);
+    const origin = `http://127.0.0.1:${otherPort}`;
+    const write = await fetch(`${origin}/api/progress/hints`, { method: "POST", headers: { origin, "content-type": "application/json" }, body: JSON.stringify({ lab: lab!.id, hintsShown: [1] }) });
+    assert.equal(write.status, 200);
+  } finally {
+    other.closeAllConnections();
+    await new Promise((resolve) => other.close(resolve));
+    await rm(labsRoot, { recursive: true, force: true });
+  }
+});
+
 test("other methods and paths under /api/ get JSON errors; pages carry the progress cookie", async () => {
   const post = await fetch(`${base}/api/progress`, { method: "POST" });
   assert.equal((await fetch(`${base}/api/progress/hints`)).status, 405, "hints are written with POST only");

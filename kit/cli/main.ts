@@ -9,7 +9,7 @@ import { showHint } from "./commands/hint.ts";
 import { listLabs } from "./commands/list.ts";
 import { resetLab } from "./commands/reset.ts";
 import { showSolution } from "./commands/solution.ts";
-import { startLab } from "./commands/start.ts";
+import { NoLabStartError, startLab } from "./commands/start.ts";
 import { testLab } from "./commands/test.ts";
 import { watchLab } from "./commands/watch.ts";
 import { red, say, UsageError, warn } from "./output.ts";
@@ -110,7 +110,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS"))) {
       process.stderr.write(`${red("error:")} ${(error as Error).message}\n`);
       process.exitCode = 2;
-    } else if (error instanceof ManifestError || error instanceof NoRedisError || error instanceof NoMongoError || error instanceof NoStarterError) {
+    } else if (error instanceof ManifestError || error instanceof NoRedisError || error instanceof NoMongoError || error instanceof NoStarterError || error instanceof NoLabStartError) {
       process.stderr.write(`${red("error:")} ${error.message}\n`);
       process.exitCode = 1;
     } else {

@@ -64,11 +64,16 @@ interface Running {
 
 const preferredPort = 3000;
 
+/** A lab without a usable labs/NN-slug/start.ts: one line for the learner, no stack. */
+export class NoLabStartError extends Error {
+  override name = "NoLabStartError";
+}
+
 export async function loadLabStart(lab: Lab): Promise<LabStart> {
   const file = path.join(lab.dir, "start.ts");
-  if (!existsSync(file)) throw new Error(`Lab ${lab.id} has no start.ts, so "lab start" does not know how to run it.`);
+  if (!existsSync(file)) throw new NoLabStartError(`Lab ${lab.id} has no start.ts yet, so "lab start" does not know how to run it. Its README's "How to run" says how to start it by hand.`);
   const loaded = (await import(pathToFileURL(file).href)) as { default?: LabStart };
-  if (!loaded.default || !Array.isArray(loaded.default.processes)) throw new Error(`${file} must default-export a LabStart ({ processes, examples }).`);
+  if (!loaded.default || !Array.isArray(loaded.default.processes)) throw new NoLabStartError(`labs/${lab.id}/start.ts must default-export a LabStart ({ processes, examples }).`);
   return loaded.default;
 }
 

@@ -20,6 +20,7 @@ const lessonItems = lessons
 // Labs come from labs/*/lab.json through the kit: the manifest is the single source. The sidebar
 // names each by its topic ("03 · Queues"), one line each; the full title heads the lab's page.
 // (The labels are on every page, so their length counts against each page's 10 kB budget.)
+/** @param {string} slug */
 const topic = (slug) => slug.slice(3).replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
 const labItems = (await listLabs(repoRoot)).map((lab) => ({
   label: `${lab.id.slice(0, 2)} · ${topic(lab.id)}`,

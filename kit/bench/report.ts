@@ -83,7 +83,8 @@ export function benchReport(results: BenchResults): string[] {
   const headline = measured.find((r) => r.headline) ?? measured[0];
   if (headline) {
     const values = variants.map((v, i) => `${variantLabel[v]} ${formatValue(headline.medians[i]!, headline.unit)}`);
-    lines.push(`${headline.name} (median, ${headline.better} is better):`);
+    // "median" once: some figure names already say it.
+    lines.push(`${headline.name} (${/\bmedian\b/.test(headline.name) ? "" : "median, "}${headline.better} is better):`);
     lines.push(`  ${values.join(" → ")}${compared ? `: ${compare(headline.medians[0]!, headline.medians.at(-1)!, headline)}` : ""}`);
     lines.push("");
   }

@@ -74,6 +74,11 @@ test("compare words the change by direction", () => {
   assert.equal(compare(100, 102, { unit: "ms", better: "lower" }), "about the same (worse by under 5%)");
 });
 
+test("a name that already says median is not told twice", () => {
+  const lines = benchReport(results({ starter: [[fig("app: page 1, median", 600, "ms")]], yours: [[fig("app: page 1, median", 450, "ms")]] }));
+  assert.equal(lines[0], "app: page 1, median (lower is better):");
+});
+
 test("one variant only: no comparison column", () => {
   const lines = benchReport(results({ yours: [lab05(20, 1.2, 0, 1.2)] }));
   assert.equal(lines[1], "  your code 20 keys");

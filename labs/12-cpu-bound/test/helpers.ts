@@ -1,0 +1,112 @@
+import { pbkdf2Sync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { after } from "node:test";
+import { startInstance, type Instance } from "#kit/testing/index.ts";
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** An app process started through test/support/instrumented-server.ts, with its task gates. */
+export interface App extends Instance {
+  /** Let every task waiting on "hold:<name>" go on (or all of them, with "all"). */
+  release(name: string): void;
+  /** Task lines written by src/hash.ts: which thread started or ended a task, in output order. */
+  tasks(): Array<{ event: "start" | "end"; thread: number }>;
+  /** Worker threads the process has constructed so far, and the ones that have exited. */
+  threadsCreated(): number;
+  threadsExited(): number;
+  /** "hash request received" lines: POST /hash requests the handler has seen. */
+  received(): number;
+}
+
+const started: Array<{ app: App; gates: string }> = [];
+
+/** Start the app with tracing and test-only faults on. `env` sets POOL_SIZE, QUEUE_MAX... */
+export async function startApp(env: Record<string, string> = {}): Promise<App> {
+  const gates = mkdtempSync(path.join(os.tmpdir(), "lab12-gates-"));
+  const instance = await startInstance({
+    entry: new URL("./support/instrumented-server.ts", import.meta.url),
+    env: { HASH_ITERATIONS: "20000", CPU_LAB_TRACE: "1", CPU_LAB_FAULTS: "1", CPU_LAB_GATE_DIR: gates, ...env },
+    startTimeoutMs: 30_000,
+  });
+  const lines = (prefix: string) => instance.output().split("\n").filter((line) => line.startsWith(prefix));
+  const app: App = Object.assign(instance, {
+    release: (name: string) => writeFileSync(path.join(gates, name), ""),
+    tasks: () =>
+      lines("[task] ").flatMap((line) => {
+        const match = /^\[task\] (start|end) thread=(\d+)$/.exec(line);
+        return match ? [{ event: match[1] as "start" | "end", thread: Number(match[2]) }] : [];
+      }),
+    threadsCreated: () => lines("[thread] created").length,
+    threadsExited: () => lines("[thread] exited").length,
+    received: () => lines("hash request received").length,
+  });
+  started.push({ app, gates });
+  return app;
+}
+
+/** Wait until `check()` is true. A failure names what was awaited and shows the app's output. */
+export async function until(app: App, what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(`the app exited while the test waited for ${what}. Its output:\n${app.output()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}, in vain. The app's output:\n${app.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface Sent {
+  answer: Promise<Answer>;
+  /** Close the connection before the answer, as a client that gives up does. */
+  abort(): void;
+}
+
+/** POST /hash on a fresh connection. */
+export function hash(app: App, password: string): Sent {
+  let req!: http.ClientRequest;
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req = http.request(`${app.url}/hash`, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("error", reject);
+    });
+    // A request nobody answers (a task lost with its worker) fails the test instead of hanging it.
+    req.setTimeout(30_000, () => req.destroy(new Error(`POST /hash ${JSON.stringify(password)} had no answer after 30 s`)));
+    req.on("error", reject);
+    req.end(JSON.stringify({ password }));
+  });
+  return { answer, abort: () => req.destroy() };
+}
+
+export async function get(url: string): Promise<Answer> {
+  const res = await fetch(url);
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+/** True when `body` is {"hash": ...} holding a real PBKDF2-SHA256 hash of `password`. */
+export function isHashOf(body: string, password: string): boolean {
+  const stored = (JSON.parse(body) as { hash?: unknown }).hash;
+  if (typeof stored !== "string") return false;
+  const [scheme, iterations, salt, key] = stored.split("$");
+  if (scheme !== "pbkdf2-sha256" || !/^\d+$/.test(iterations ?? "") || !salt || !key) return false;
+  return pbkdf2Sync(password, Buffer.from(salt, "base64url"), Number(iterations), 32, "sha256").toString("base64url") === key;
+}
+
+/** After the file: release every held task, then every app must exit by itself on SIGTERM. */
+after(async () => {
+  for (const { app } of started) app.release("all");
+  const stopped = await Promise.allSettled(started.map(({ app }) => app.stop({ timeoutMs: 15_000 })));
+  for (const { gates } of started) rmSync(gates, { recursive: true, force: true });
+  const failures = stopped.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+  if (failures.length > 0) throw new Error(`expected every app to exit by itself on SIGTERM:\n${failures.join("\n")}`);
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { get, hash, isHashOf, startApp, until, type App } from "./helpers.ts";
+
+/** After a crash the pool is whole again: two held tasks run at the same time on two live threads. */
+async function assertPoolOfTwo(app: App): Promise<void> {
+  const before = app.tasks().filter((t) => t.event === "start").length;
+  const sent = [hash(app, "hold:after-1"), hash(app, "hold:after-2")];
+  await until(app, "two tasks to run at once after the crash", () => app.tasks().filter((t) => t.event === "start").length >= before + 2);
+  app.release("after-1");
+  app.release("after-2");
+  const answers = await Promise.all(sent.map((s) => s.answer));
+  for (const answer of answers) assert.equal(answer.status, 200, answer.body);
+  assert.ok(isHashOf(answers[0]!.body, "hold:after-1"));
+}
+
+for (const crash of ["crash:exit", "crash:oom"] as const) {
+  test(`a worker that dies (${crash}) costs its request a 500, not the server; the pool replaces it`, async () => {
+    const app = await startApp({ POOL_SIZE: "2" });
+    await until(app, "the two workers", () => app.threadsCreated() >= 2);
+    // The other worker is busy with a task that must come through the crash unharmed.
+    const bystander = hash(app, "hold:bystander");
+    await until(app, "the bystander task to start", () => app.tasks().length >= 1);
+    const crashed = await hash(app, crash).answer;
+    assert.equal(crashed.status, 500, `the crashed task's request: ${crashed.body}`);
+    assert.equal((await get(`${app.url}/health`)).status, 200, "the server is still up");
+    await until(app, "a replacement worker", () => app.threadsCreated() >= 3);
+    app.release("bystander");
+    assert.equal((await bystander.answer).status, 200, "a task on another worker is not affected");
+    await assertPoolOfTwo(app);
+    assert.equal(app.threadsCreated(), 3, "one worker died, so exactly one new one");
+    assert.equal(app.threadsExited(), 1);
+    assert.ok(!app.output().includes("survived 256 MB"), "a worker must not be able to grow to 256 MB: set resourceLimits");
+  });
+}
+
+test("a task that throws costs its request a 500; the pool keeps serving at full size", async () => {
+  const app = await startApp({ POOL_SIZE: "2" });
+  await until(app, "the two workers", () => app.threadsCreated() >= 2);
+  const failed = await hash(app, "crash:throw").answer;
+  assert.equal(failed.status, 500, failed.body);
+  assert.equal((await get(`${app.url}/health`)).status, 200, "the server is still up");
+  await assertPoolOfTwo(app);
+  assert.ok(app.threadsCreated() <= 3, `at most one replacement, ${app.threadsCreated() - 2} were made`);
+});
+
+test("a task queued behind a crash still gets its hash", async () => {
+  const app = await startApp({ POOL_SIZE: "1" });
+  const first = hash(app, "hold:first");
+  await until(app, "the first task to start", () => app.tasks().length >= 1);
+  const crash = hash(app, "crash:exit");
+  const after = hash(app, "patient");
+  await until(app, "both queued requests to reach the handler", () => app.received() >= 3);
+  app.release("first");
+  const [a, b, c] = await Promise.all([first.answer, crash.answer, after.answer]);
+  assert.equal(a.status, 200, a.body);
+  assert.equal(b.status, 500, b.body);
+  assert.equal(c.status, 200, c.body);
+  assert.ok(isHashOf(c.body, "patient"));
+});

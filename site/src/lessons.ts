@@ -13,6 +13,7 @@ export const lessons = [
   { slug: "connection-pooling", title: "Connection pooling" },
   { slug: "observability", title: "Observability" },
   { slug: "graceful-shutdown", title: "Graceful shutdown" },
+  { slug: "cpu-bound-work", title: "CPU-bound work" },
   { slug: "scaling-patterns", title: "Scaling patterns" },
   { slug: "interview-prep", title: "Interview preparation" },
 ] as const;

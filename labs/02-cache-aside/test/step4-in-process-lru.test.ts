@@ -33,6 +33,27 @@ test("20 quick reads of a hot user cost one MongoDB query and at most one Redis 
   );
 });
 
+test("a user found in Redis is kept in memory too: 20 reads on a second instance cost at most one Redis GET", async () => {
+  const a = await h.startApp({ name: "A" });
+  const b = await h.startApp({ name: "B" });
+  const [id] = await h.seed(1, "warm in redis");
+  const key = h.key(id!);
+  assert.equal((await getUser(a, id!)).status, 200); // A fills Redis
+  const queriesBefore = h.userQueries();
+  const getsBefore = h.redisCalls("get", key);
+  const started = performance.now();
+  for (let i = 0; i < 20; i++) assert.equal((await getUser(b, id!)).status, 200);
+  const elapsedMs = performance.now() - started;
+  assert.equal(h.userQueries() - queriesBefore, 0, "expected instance B to find the user in Redis, without querying MongoDB");
+  const allowed = 1 + Math.floor(elapsedMs / 1_000);
+  const gets = h.redisCalls("get", key) - getsBefore;
+  assert.ok(
+    gets <= allowed,
+    `expected at most ${allowed} Redis GET for ${key} across 20 reads on instance B in ${Math.round(elapsedMs)} ms; saw ${gets}. ` +
+      "Fill the in-process cache with what Redis returned too, not only with what MongoDB returned.",
+  );
+});
+
 test("another instance sees a PATCH within a few seconds (its in-process entry expires)", async () => {
   const a = await h.startApp({ name: "A" });
   const b = await h.startApp({ name: "B" });

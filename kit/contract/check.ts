@@ -10,7 +10,7 @@ import { bold, dim, green, red, say, table } from "../cli/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
 import { checkLeaks } from "./leaks.ts";
-import { filesInStepOrder, listTestFiles, stepsOfLab } from "../runner/steps.ts";
+import { filesInStepOrder, listTestFiles } from "../runner/steps.ts";
 import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
 
 /** How many stored wrong solutions run side by side (each in its own scratch copy). */
@@ -80,19 +80,18 @@ interface LabCheck {
 
 async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
   const manifest = lab.manifest;
-  const guidance = `${manifest.steps?.length ?? 0} steps`;
   const findings: LabCheck["findings"] = [
-    ["manifest", { ok: true, detail: `${guidance}, services: ${manifest.services.join(", ") || "none"}` }],
+    ["manifest", { ok: true, detail: `${manifest.steps.length} steps, services: ${manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],
     ["TODO markers", await checkTodos(lab)],
     ["solution files", await checkSolutionFiles(lab)],
     ["bench scenario", await checkBench(lab)],
   ];
   const notes: string[] = [];
-  const steps = await stepsOfLab(lab);
+  const steps = manifest.steps;
   const leaks = await checkLeaks(lab, steps);
   findings.push(["README/hint leaks", leaks]);
-  if (lab.manifest.steps) findings.push(["steps, tests, TODOs", await checkStepsStatic(lab)]);
+  findings.push(["steps, tests, TODOs", await checkStepsStatic(lab)]);
   const shown = 20;
   for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));
   if (leaks.quoted.length > shown) notes.push(dim(`leak: … and ${leaks.quoted.length - shown} more`));
@@ -107,7 +106,7 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
       : [await runCopy(lab, steps, pool, path.join(labScratch, "starter"), false), await solvedRun()];
   notes.push(dim(`starter and solved suites: ${((performance.now() - suites) / 1000).toFixed(1)} s`));
   findings.push(["starter fails", describeStarter(starter.run)]);
-  if (lab.manifest.steps) findings.push(["each step fails on starter", checkStepsFailOnStarter(steps, starter.run, starter.dir)]);
+  findings.push(["each step fails on starter", checkStepsFailOnStarter(steps, starter.run, starter.dir)]);
   let solvedPasses = false;
   if (solved) {
     const described = describeSolved(solved.run);

@@ -45,9 +45,9 @@ export interface Leak {
 
 /**
  * The README/hint leak rule (formats.md §3): no added solution line may appear in the README, nor in any
- * rung of a step's hint ladder but its last. A legacy manifest is one step whose last rung is its last hint.
+ * rung of a step's hint ladder but its last.
  */
-export function findLeaks(readme: string, steps: readonly LabStep[], lines: readonly SolutionLine[], legacy = false): Leak[] {
+export function findLeaks(readme: string, steps: readonly LabStep[], lines: readonly SolutionLine[]): Leak[] {
   const leaks: Leak[] = [];
   const look = (where: string, text: string) => {
     const haystack = normalise(text);
@@ -56,7 +56,7 @@ export function findLeaks(readme: string, steps: readonly LabStep[], lines: read
   };
   look("README.md", readme);
   steps.forEach((step, s) => {
-    step.hints.slice(0, -1).forEach((rung, r) => look(legacy ? `hint ${r + 1} of ${step.hints.length}` : `step ${s + 1}, rung ${r + 1} of ${step.hints.length}`, rung));
+    step.hints.slice(0, -1).forEach((rung, r) => look(`step ${s + 1}, rung ${r + 1} of ${step.hints.length}`, rung));
   });
   return leaks;
 }
@@ -67,7 +67,7 @@ const clip = (text: string, max = 70) => (text.length > max ? `${text.slice(0, m
 export async function checkLeaks(lab: Lab, steps: readonly LabStep[]): Promise<Finding & { quoted: string[] }> {
   const readme = await readFile(path.join(lab.dir, "README.md"), "utf8").catch(() => "");
   const lines = await solutionLines(lab);
-  const leaks = findLeaks(readme, steps, lines, !lab.manifest.steps);
+  const leaks = findLeaks(readme, steps, lines);
   const quoted = leaks.flatMap((leak) => leak.lines.map((l) => `${leak.where}: "${clip(l.text, 110)}" (${l.file})`));
   if (leaks.length === 0) return { ok: true, detail: `none of ${lines.length} solution line(s) in the README or an early rung`, quoted };
   const count = leaks.reduce((n, leak) => n + leak.lines.length, 0);

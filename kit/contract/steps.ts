@@ -27,13 +27,12 @@ export async function todoNumbers(lab: Lab): Promise<Map<number, string>> {
 }
 
 /**
- * Steps against tests and TODO markers, statically (manifests with `steps` only): every test file belongs to
+ * Steps against tests and TODO markers, statically: every test file belongs to
  * exactly one step and every listed file exists; there are as many steps as the highest TODO(n) in the starter,
  * and every n from 1 to that number has a marker.
  */
 export async function checkStepsStatic(lab: Lab): Promise<Finding> {
   const steps = lab.manifest.steps;
-  if (!steps) return { ok: true, detail: "legacy hints: one step, nothing to match" };
   const problems = stepProblems(lab.manifest, await listTestFiles(lab.dir)).map((p) => p.replace(/^field "[^"]*": /, ""));
   const todos = await todoNumbers(lab);
   const highest = Math.max(0, ...todos.keys());

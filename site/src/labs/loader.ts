@@ -4,6 +4,7 @@ import type { Loader } from "astro/loaders";
 import { listLabs } from "../../../kit/labs.ts";
 import { stepsOfLab } from "../../../kit/runner/steps.ts";
 import type { SourceFile } from "./schema.ts";
+import { hintAsMarkdown } from "./hint-markdown.ts";
 import { todoLines, todoSteps } from "./todos.ts";
 
 const languages: Record<string, string> = { ".ts": "ts", ".js": "js", ".json": "json", ".md": "md", ".yaml": "yaml", ".yml": "yaml" };
@@ -37,7 +38,7 @@ export function labsLoader(): Loader {
         const steps = [];
         for (const step of stepsOfLab(lab)) {
           const rungsHtml: string[] = [];
-          for (const rung of step.hints) rungsHtml.push((await renderMarkdown(rung)).html);
+          for (const rung of step.hints) rungsHtml.push((await renderMarkdown(hintAsMarkdown(rung))).html);
           steps.push({ title: step.title, rungsHtml });
         }
         const data = {

@@ -32,7 +32,24 @@ async function openInteractiveParts(page: Page, path: string) {
     await page.locator("article[data-card]:visible").waitFor();
     await page.locator("[data-reveal]").click();
   }
-  if (await page.locator("[data-next-hint]").count()) await page.locator("[data-next-hint]").click();
+  // Open every hint rung, in the order the page allows (each opens the next), so the audit sees them.
+  // Light and dark share one progress file, so some rungs may already be open when a page loads.
+  const rungs = await page.locator("lab-hints details").count();
+  if (/^\/labs\/\d{2}-[a-z0-9-]+\/$/.test(path)) assert.ok(rungs > 0, `${path}: expected the lab's hint ladders`);
+  const settled = () =>
+    page.waitForFunction(() => {
+      const all = [...document.querySelectorAll("lab-hints details")] as HTMLDetailsElement[];
+      return all.every((d) => d.open) || all.some((d) => !d.open && !d.hidden);
+    });
+  for (let i = 0; i < rungs; i++) {
+    await settled();
+    const next = page.locator("lab-hints details:not([open]):not([hidden]) > summary").first();
+    if ((await next.count()) === 0) break;
+    // Click where a reader does, on the words "Hint N of M" at the summary's start.
+    await next.click({ position: { x: 12, y: 8 } });
+  }
+  await settled();
+  assert.equal(await page.locator("lab-hints details[open]").count(), rungs, `${path}: expected every hint rung open before the audit`);
   if (await page.locator(".lab-solution summary").count()) await page.locator(".lab-solution summary").click();
 }
 

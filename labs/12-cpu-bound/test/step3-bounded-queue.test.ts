@@ -9,7 +9,7 @@ test("with every worker busy and QUEUE_MAX tasks waiting, more requests get 503 
   const more = ["hold:q1", "hold:q2", "hold:q3", "hold:q4"].map((password) => hash(app, password).answer);
   await until(app, "the four requests to reach the handler", () => app.received() >= 5);
   // Two of the four do not fit: their 503 comes while the first task is still held.
-  const early = await Promise.all(more.map((answer) => Promise.race([answer, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000))])));
+  const early = await Promise.all(more.map((answer) => Promise.race([answer, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))])));
   const refused = early.filter((answer) => answer !== undefined);
   app.release("all");
   const all = await Promise.all([running.answer, ...more]);

@@ -1,5 +1,5 @@
 /**
- * The twelve lessons of the course, in reading order (fixed by .dev/CONTRACTS.md).
+ * The lessons of the course, in reading order.
  * The sidebar, the flashcard schema and the lesson filter all read this one list.
  */
 export const lessons = [

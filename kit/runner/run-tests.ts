@@ -49,7 +49,10 @@ export function runLabTests(options: RunOptions): Promise<RunSummary> {
   const targets = options.files?.length ? options.files.map((file) => path.join(options.labDir, file)) : [path.join(options.labDir, "test", "**", "*.test.ts")];
   const child = spawn(
     process.execPath,
-    ["--test", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...targets],
+    // --test-force-exit: a learner's code that leaves a handle open (a Redis client, a timer) must
+    // not hang `lab test` after the last test; the tests that care whether a process exits by
+    // itself check it through the kit's stop().
+    ["--test", "--test-force-exit", `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...targets],
     { cwd: options.labDir, env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };

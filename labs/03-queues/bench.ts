@@ -53,8 +53,9 @@ async function measurePostLatency(ctx: BenchContext): Promise<{ median: number; 
     ctx.log(`POST /users: median ${median(samples).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms over ${POSTS} sign-ups`);
     return { median: median(samples), p95: percentile(samples, 95) };
   } finally {
-    await app.stop();
-    await worker.stop();
+    // The bench measures sign-ups, not shutdown (step 5's tests do): kill rather than wait.
+    await app.kill();
+    await worker.kill();
     await provider.close();
     await cleanUp(ctx, namespace);
   }
@@ -82,7 +83,7 @@ async function measureThroughput(ctx: BenchContext, concurrency: number): Promis
     ctx.log(`concurrency ${concurrency}: ${JOBS} emails in ${seconds.toFixed(2)} s (${perSecond.toFixed(0)} per second)`);
     return perSecond;
   } finally {
-    await worker?.stop();
+    await worker?.kill();
     await provider.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();

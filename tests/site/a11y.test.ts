@@ -6,15 +6,18 @@ import { axeFor } from "./helpers/axe.ts";
 import { newContext, openSite, type SiteUnderTest } from "./helpers/browser.ts";
 import { listPages } from "./helpers/pages.ts";
 
-let site: SiteUnderTest;
+const themes = ["light", "dark"] as const;
+// One site server per theme: each has its own progress file, so hints the light pass opens can
+// never open rungs on the dark pass's pages while it is clicking them.
+const sites = new Map<(typeof themes)[number], SiteUnderTest>();
 let pages: string[] = [];
 
 before(async () => {
-  site = await openSite();
+  for (const theme of themes) sites.set(theme, await openSite());
   pages = await listPages();
 });
 after(async () => {
-  await site?.close();
+  for (const site of sites.values()) await site.close();
 });
 
 /** Serious and critical axe violations, one line each, so a failure says what and where. */
@@ -33,9 +36,10 @@ async function openInteractiveParts(page: Page, path: string) {
     await page.locator("[data-reveal]").click();
   }
   // Open every hint rung, in the order the page allows (each opens the next), so the audit sees them.
-  // Light and dark share one progress file, so some rungs may already be open when a page loads.
   const rungs = await page.locator("lab-hints details").count();
   if (/^\/labs\/\d{2}-[a-z0-9-]+\/$/.test(path)) assert.ok(rungs > 0, `${path}: expected the lab's hint ladders`);
+  // The ladder has loaded the remembered rungs (from this theme's own progress file) and shows them.
+  if (rungs > 0) await page.locator("lab-hints[data-ready]").waitFor({ state: "attached" });
   const settled = () =>
     page.waitForFunction(() => {
       const all = [...document.querySelectorAll("lab-hints details")] as HTMLDetailsElement[];
@@ -56,8 +60,9 @@ async function openInteractiveParts(page: Page, path: string) {
 // Light and dark run side by side in two browser contexts: the audit is CPU-bound and this
 // halves its wall time on a 2-core machine.
 describe("axe, every page", { concurrency: 2 }, () => {
-for (const theme of ["light", "dark"] as const) {
+for (const theme of themes) {
   test(`no serious or critical axe violations on any page in ${theme} mode`, async () => {
+    const site = sites.get(theme)!;
     const context = await newContext(site, { theme });
     const page = await context.newPage();
     const problems: string[] = [];

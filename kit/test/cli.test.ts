@@ -4,7 +4,8 @@ import { cp, mkdtemp, mkdir, readdir, readFile, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
+import { makeScratch } from "../scratch.ts";
 import { getFreePort } from "../services/ports.ts";
 
 const cli = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
@@ -228,5 +229,45 @@ describe("the lab CLI with steps", () => {
     assert.match(lab(root, ["hint", "1"]).out, /Step 1 of 2/, "after a reset, hints start again from step 1's ladder");
     lab(root, ["test", "1"]);
     assert.match(lab(root, ["list"]).out, /failing \(1 of 3 passing\)/);
+  });
+});
+
+// The real lab 05 (issue 10: its fuzz test used to be the headline whatever the learner had done).
+// `lab test` runs on a copy of the lab, on the embedded services (a private redis-server is not
+// needed; the MongoDB stand-in is started by the kit), once on the starter and once in the state of a
+// learner who has done steps 1 and 2 (kit/test/fixtures/lab05-steps-1-2/, laid out like labs/ so
+// that it typechecks against the lab's other files).
+describe("lab test on lab 05", () => {
+  // Inside the repository (as `lab check` does), so the tests' imports of express, mongodb and
+  // "#kit/..." resolve from the copy.
+  async function lab05(): Promise<{ root: string; remove(): Promise<void> }> {
+    const scratch = await makeScratch("cli-05");
+    await cp(path.join(repo, "labs/05-pagination"), path.join(scratch.dir, "labs/05-pagination"), { recursive: true });
+    return { root: scratch.dir, remove: scratch.remove };
+  }
+  const run05 = (root: string) => {
+    const run = spawnSync(process.execPath, [cli, "test", "5"], {
+      env: { ...process.env, WORKBOOK_ROOT: root, NO_COLOR: "1", MONGO_URL: "", WORKBOOK_COMPOSE_MONGO_URL: "mongodb://127.0.0.1:1/?directConnection=true" },
+      encoding: "utf8",
+      timeout: 300_000,
+    });
+    assert.equal(run.status, 1, `lab test 5 should fail (exit 1) here:\n${run.stdout}\n${run.stderr}`);
+    return run.stdout.slice(run.stdout.indexOf("First failure"));
+  };
+
+  test("on the starter it leads with step 1's failure; after steps 1 and 2, with step 3's", { timeout: 660_000 }, async () => {
+    const { root, remove } = await lab05();
+    after(remove);
+    const starter = run05(root);
+    assert.match(starter, /^First failure \(step 1\): /, `the headline is step 1's:\n${starter.slice(0, 600)}`);
+    // Its detail is printed, not cut off: the query strings that were answered wrongly.
+    const detail = starter.slice(0, starter.indexOf("Stuck?"));
+    assert.match(detail, /Counterexample: \[.*\]/, `the failing query string is shown:\n${detail}`);
+    assert.match(detail, /Caused by: \?limit=.*expected 400/, `and what was wrong with the answer:\n${detail}`);
+
+    await cp(path.join(repo, "kit/test/fixtures/lab05-steps-1-2/05-pagination/src/messages.ts"), path.join(root, "labs/05-pagination/src/messages.ts"));
+    const halfway = run05(root);
+    assert.match(halfway, /^First failure \(step 3\): /, `with steps 1 and 2 done the headline is step 3's:\n${halfway.slice(0, 600)}`);
+    assert.doesNotMatch(halfway.split("\n")[0]!, /query strings/, "the fuzz test of step 4 is not the headline");
   });
 });

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { listLabs } from "../labs.ts";
 import { canConnect } from "../services/ports.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -99,6 +100,41 @@ test("lab start 02 on the MongoDB stand-in: seeded users are served, and Ctrl-C 
   assert.equal(alive(app), false, `app process ${app} still running`);
   for (const port of listening) assert.equal(await canConnect("127.0.0.1", port, 500), false, `port ${port} still open after Ctrl-C`);
 });
+
+async function stopIfRunning(session: Session): Promise<void> {
+  if (session.child.exitCode !== null || session.child.signalCode !== null) return;
+  session.child.kill("SIGINT");
+  const stopped = await Promise.race([session.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 15_000, false))]);
+  if (!stopped) session.child.kill("SIGKILL");
+}
+
+// Nothing answers where compose would publish its services, so every lab runs on the embedded
+// defaults a learner without Docker gets: a private redis-server and the MongoDB stand-in.
+const noCompose = {
+  WORKBOOK_COMPOSE_REDIS_URL: "redis://127.0.0.1:1",
+  WORKBOOK_COMPOSE_MONGO_URL: "mongodb://127.0.0.1:1/?directConnection=true",
+};
+
+for (const lab of await listLabs(root)) {
+  test(`lab start ${lab.id.slice(0, 2)} runs the starter on the embedded services, its first example answers, and Ctrl-C stops everything`, { timeout: 120_000 }, async (t) => {
+    const session = await startLab(lab.id.slice(0, 2), noCompose);
+    // A failed assertion must not leave the CLI (and what it started) running: the file would never end.
+    t.after(() => stopIfRunning(session));
+    const log = session.output();
+    const examples = log.split("\n").filter((line) => /\bcurl /.test(line));
+    assert.ok(examples.length >= 2, `lab start ${lab.id} should print two or three curl lines; it printed:\n${log}`);
+    // The first example's URL, asked with GET: the app answers (any status short of a server error).
+    const target = /(http:\/\/127\.0\.0\.1:\d+[^\s'"]*)/.exec(examples[0]!)?.[1];
+    assert.ok(target?.startsWith(session.url), `the first example should call ${session.url}: ${examples[0]}`);
+    const response = await fetch(target!, { signal: AbortSignal.timeout(30_000) });
+    await response.arrayBuffer();
+    assert.ok(response.status < 500, `GET ${target} answered ${response.status}`);
+    const started = pids(session.output());
+    assert.ok(started.length >= 1, log);
+    await stopWithCtrlC(session);
+    for (const pid of started) assert.equal(alive(pid), false, `process ${pid} still running after Ctrl-C`);
+  });
+}
 
 test("lab start names an unknown lab's choices, and starts nothing", async () => {
   const child = spawn(process.execPath, [cli, "start", "99"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });

@@ -37,7 +37,7 @@ async function openInteractiveParts(page: Page, path: string) {
   }
   // Open every hint rung, in the order the page allows (each opens the next), so the audit sees them.
   const rungs = await page.locator("lab-hints details").count();
-  if (/^\/labs\/\d{2}-[a-z0-9-]+\/$/.test(path)) assert.ok(rungs > 0, `${path}: expected the lab's hint ladders`);
+  if (/^\/labs\/\d{2}-[a-z0-9-]+\/hints\/$/.test(path)) assert.ok(rungs > 0, `${path}: expected the lab's hint ladders`);
   // The ladder has loaded the remembered rungs (from this theme's own progress file) and shows them.
   if (rungs > 0) await page.locator("lab-hints[data-ready]").waitFor({ state: "attached" });
   const settled = () =>

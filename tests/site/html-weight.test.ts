@@ -2,7 +2,7 @@
 // (site/src/labs/how-to-run.ts), on small inputs: no site build needed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { classifyTokens, markShortCode, tokenStylesheet } from "../../site/src/build/html-weight.ts";
+import { classifyTokens, markShortCode, plainStyle, rankStyles, tokenStylesheet } from "../../site/src/build/html-weight.ts";
 import { splitAtCommands } from "../../site/src/labs/how-to-run.ts";
 
 test("short inline code gets nowrap; long inline code and code blocks do not", () => {
@@ -23,6 +23,17 @@ test("token styles become classes, with the same colours in each theme, and inhe
   assert.match(css, /^:root:not\(\[data-theme='dark'\]\) \.expressive-code \.ec-line \.t0\{color:#8844AE\}$/m);
   assert.match(css, /^:root:not\(\[data-theme='dark'\]\) \.expressive-code \.ec-line \.t1\{color:inherit\}$/m);
   assert.equal(classifyTokens('<span style="--depth: 0;">x</span>', classes), '<span style="--depth: 0;">x</span>', "other custom properties are left alone");
+});
+
+test("a token in the code's own colour in both themes loses its span; the commonest styles get the shortest names", () => {
+  const plain = plainStyle(".a{--ec-codeFg:#d6deeb;x:1}:root[data-theme='light'] .a{--ec-codeFg:#403f53}");
+  assert.equal(plain, "--0:#d6deeb;--1:#403f53");
+  const page = '<div class="expressive-code"><span style="--0:#D6DEEB;--1:#403F53"> { Redis } </span><span style="--0:#C792EA;--1:#8844AE">from</span><span style="--0:#C792EA;--1:#8844AE">import</span><span style="--0:#FFCB8B">x</span></div>';
+  const classes = rankStyles([page], plain);
+  assert.deepEqual([...classes.values()], ["t0", "t1"], "the plain style gets no class");
+  assert.equal(classes.get("--0:#C792EA;--1:#8844AE"), "t0", "the style used twice comes first");
+  assert.equal(classifyTokens(page, classes, plain), '<div class="expressive-code"> { Redis } <span class="t0">from</span><span class="t0">import</span><span class="t1">x</span></div>');
+  assert.equal(classifyTokens('<span style="--0:#D6DEEB">x</span>', classes, plain), '<span style="--0:#D6DEEB">x</span>', "outside a code block nothing changes");
 });
 
 const block = (lines: string[]) =>

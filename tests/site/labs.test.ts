@@ -63,7 +63,7 @@ test("hints: a ladder per step from lab.json; a step's rungs open in order, and 
   const context = await newContext(site);
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${host.url}/labs/${lab.id}/`);
+  await page.goto(`${host.url}/labs/${lab.id}/hints/`);
   assert.equal(await page.locator("lab-hints section[data-step]").count(), steps.length, "one ladder per step");
   for (const [s, step] of steps.entries()) {
     assert.equal(await page.locator(`lab-hints section[data-step="${s + 1}"] details`).count(), step.hints.length, `step ${s + 1} has its rungs`);
@@ -92,7 +92,7 @@ test("hints work with JavaScript off: every rung is a <details> that opens", asy
   const steps = stepsOfLab(lab);
   const context = await site.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
+  await page.goto(`${site.baseUrl}/labs/${lab.id}/hints/`);
   const rung = page.locator(`lab-hints section[data-step="1"] details`).nth(steps[0]!.hints.length - 1);
   const text = rung.locator("p").first();
   assert.equal(await text.isVisible(), false, "closed until asked");
@@ -124,7 +124,7 @@ test("one truth: rungs opened with the CLI show on the site, rungs opened on the
   const context = await newContext(site);
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
+  await page.goto(`${site.baseUrl}/labs/${lab.id}/hints/`);
   await page.locator("lab-hints[data-ready]").waitFor();
   assert.deepEqual((await ladderState(page)).open, expected, "the two rungs the CLI revealed are open on the page");
 
@@ -140,15 +140,16 @@ test("one truth: rungs opened with the CLI show on the site, rungs opened on the
   // Passing, then reset with the CLI: the site says reset, not passing.
   const entry = { ...written, lastRun: "2026-01-01T10:00:00.000Z", passed: 5, failed: 0, total: 5, firstPassedAt: "2026-01-01T10:00:00.000Z" };
   await writeFile(path.join(root, ".workbook", "progress.json"), JSON.stringify({ version: 1, labs: { [lab.id]: entry } }));
-  await page.reload();
+  await page.goto(`${site.baseUrl}/labs/${lab.id}/`);
   await page.locator(`[data-lab-status="${lab.id}"][data-state="passing"]`).waitFor();
   await writeFile(path.join(root, "labs", lab.id, lab.manifest.files[0]!), "// the learner's edit\n");
   cli("reset", "1", "--yes");
   assert.match(cli("list"), /reset to the starter, not run since/);
   await page.reload();
   await page.locator(`[data-lab-status="${lab.id}"][data-state="reset"]`).waitFor();
-  await page.locator("lab-hints[data-ready]").waitFor();
   assert.match((await page.locator(`[data-lab-status="${lab.id}"]`).textContent()) ?? "", /^Reset/);
+  await page.goto(`${site.baseUrl}/labs/${lab.id}/hints/`);
+  await page.locator("lab-hints[data-ready]").waitFor();
   assert.deepEqual((await ladderState(page)).open, expected, "a reset keeps the hints already seen");
   assert.deepEqual(errors, []);
   await context.close();

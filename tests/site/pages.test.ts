@@ -44,7 +44,7 @@ test("page titles name the site once: the home page is just the site's name", as
   assert.equal(await title("/labs/"), "Labs | Scalable APIs Workbook");
 });
 
-test("a lab page lists its commands once, lab start among them, and says which services it will use", async () => {
+test("a lab page lists its commands once, lab start among them, says which services it will use, and links to its hints", async () => {
   const context = await newContext(site);
   const page = await context.newPage();
   for (const lab of await listLabs(repoRoot)) {
@@ -56,6 +56,8 @@ test("a lab page lists its commands once, lab start among them, and says which s
       assert.equal(blocks, 1, `${lab.id}: "${command}" appears in ${blocks} code blocks`);
     }
     assert.equal(await page.locator("main h2", { hasText: /^Commands$/ }).count(), 0, `${lab.id}: no second "Commands" section`);
+    assert.equal(await page.locator("main lab-hints").count(), 0, `${lab.id}: the hint ladders live on their own page, not on the lab page`);
+    assert.equal(await page.locator(`main a[href="/labs/${lab.id}/hints/"]`).count(), 1, `${lab.id}: the lab page links to its hints page`);
     const backends = (await page.locator("main .lab-backends").textContent()) ?? "";
     if (lab.manifest.services.includes("redis")) assert.match(backends, /REDIS_URL.*compose Redis.*redis-server/s, lab.id);
     if (lab.manifest.services.some((s) => s.startsWith("mongo"))) assert.match(backends, /MONGO_URL.*stand-in/s, lab.id);

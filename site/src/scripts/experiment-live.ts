@@ -9,7 +9,9 @@
  */
 import { createRunner, type Container, type Runner, type RunnerEvent } from "../experiments/runner.ts";
 
-const BOOT_TIMEOUT_MS = 10_000;
+// Past this, the control falls back to the local command (well inside the 15 s a reader is promised);
+// the boot goes on, and Run again uses it if it has finished by then.
+const BOOT_TIMEOUT_MS = 8_000;
 
 interface View {
   name: string;
@@ -47,11 +49,12 @@ function onEvent(event: RunnerEvent) {
   }
 }
 
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, attrs: Record<string, string> = {}) => {
-  const node = Object.assign(document.createElement(tag), props);
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
   return node;
-};
+}
 
 export async function openExperiment(figure: HTMLElement): Promise<void> {
   const name = figure.dataset.xp!;
@@ -66,7 +69,7 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
   const id = `xp-code-${name}`;
   const panel = element("div", { className: "xp-live" });
   const label = element("label", { htmlFor: id, textContent: `Code of ${name} (edit it, then Run)` });
-  const editor = element("textarea", { id, value: code!, spellcheck: false, rows: Math.min(24, code!.split("\n").length + 1) }, { autocapitalize: "off", autocomplete: "off" });
+  const editor = element("textarea", { id, value: code!, spellcheck: false, rows: Math.min(24, code!.split("\n").length + 1) }, { autocapitalize: "off", autocomplete: "off", wrap: "off" });
   const run = element("button", { type: "button", className: "wb-button", textContent: "Run" });
   const reset = element("button", { type: "button", className: "wb-button", textContent: "Reset" });
   const status = element("p", { className: "xp-status" }, { role: "status" });
@@ -91,8 +94,9 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
     }
     if (result.outcome === "unavailable") {
       output.hidden = true;
+      const reason = /did not finish within/.test(result.message) ? `no answer from StackBlitz within ${BOOT_TIMEOUT_MS / 1000} s` : result.message;
       status.replaceChildren(
-        `WebContainer could not start in this browser (${result.message}), so run the experiment on your machine with `,
+        `WebContainer could not start in this browser (${reason}), so run the experiment on your machine with `,
         element("code", { textContent: local }),
         "; the output the build recorded is shown above.",
       );

@@ -5,6 +5,15 @@ import path from "node:path";
 import sirv from "sirv";
 import { handleApi } from "./progress-api.ts";
 
+/**
+ * The headers that make a page cross-origin isolated. A static host needs the same two on every
+ * page (see the README's "Lesson experiments" section); WebContainer.boot is told the COEP value.
+ */
+export const isolationHeaders = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+} as const;
+
 export interface SiteServerOptions {
   /** The built site (site/dist). */
   distDir: string;
@@ -29,6 +38,9 @@ export function createSiteServer({ distDir, labsRoot, progressRoot }: SiteServer
     },
   });
   const server = createServer((req, res) => {
+    // Cross-origin isolation, which WebContainer needs for SharedArrayBuffer ("Edit and run" on
+    // lesson experiments). Every asset the site loads is its own, so require-corp blocks nothing.
+    for (const [name, value] of Object.entries(isolationHeaders)) res.setHeader(name, value);
     if (req.url?.startsWith("/api/")) {
       const bound = server.address();
       void handleApi(req, res, labsRoot, progressRoot, typeof bound === "object" ? (bound as AddressInfo | null) : null);

@@ -1,0 +1,118 @@
+/**
+ * "Edit and run", loaded on the first click (scripts/experiment.ts): a plain <textarea> editor, Run
+ * and Reset, and the run's output streamed from a WebContainer (experiments/runner.ts). One
+ * WebContainer per page: every experiment on the page shares it, and starting a run stops the last.
+ *
+ * When WebContainer cannot start (no network to StackBlitz, no cross-origin isolation, an old
+ * browser) the control says so in one sentence within the boot timeout, shows the local command,
+ * and leaves the recorded output and the page as they were.
+ */
+import { createRunner, type Container, type Runner, type RunnerEvent } from "../experiments/runner.ts";
+
+// Past this, the control falls back to the local command (well inside the 15 s a reader is promised);
+// the boot goes on, and Run again uses it if it has finished by then.
+const BOOT_TIMEOUT_MS = 8_000;
+
+interface View {
+  name: string;
+  status: HTMLElement;
+  output: HTMLElement;
+  run: HTMLButtonElement;
+}
+
+let runner: Runner | undefined;
+let active: View | undefined;
+
+async function bootWebContainer(): Promise<Container> {
+  if (!globalThis.crossOriginIsolated) throw new Error("this page is not cross-origin isolated, so the browser withholds SharedArrayBuffer");
+  const { WebContainer } = await import("@webcontainer/api");
+  return WebContainer.boot({ coep: "require-corp" });
+}
+
+/** Terminal output without colour codes, and with carriage-return redraws (npm's spinner) applied. */
+export function appendTerminal(shown: string, chunk: string): string {
+  const text = chunk.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b\][^\x07]*\x07/g, "").replace(/\r\n/g, "\n");
+  let result = shown;
+  for (const [i, part] of text.split("\r").entries()) {
+    if (i > 0) result = result.slice(0, result.lastIndexOf("\n") + 1); // \r: back to the start of the line
+    result += part;
+  }
+  return result;
+}
+
+function onEvent(event: RunnerEvent) {
+  if (!active) return;
+  if (event.type === "status") active.status.textContent = event.text;
+  else {
+    active.output.textContent = appendTerminal(active.output.textContent ?? "", event.text);
+    active.output.scrollTop = active.output.scrollHeight;
+  }
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+export async function openExperiment(figure: HTMLElement): Promise<void> {
+  const name = figure.dataset.xp!;
+  const [code, packageJson] = await Promise.all(
+    ["index.mjs", "package.json"].map(async (file) => {
+      const response = await fetch(`/experiments/${name}/${file}`);
+      if (!response.ok) throw new Error(`${file} answered ${response.status}`);
+      return response.text();
+    }),
+  );
+  const local = `npm run experiment -- ${name}`;
+  const id = `xp-code-${name}`;
+  const panel = element("div", { className: "xp-live" });
+  const label = element("label", { htmlFor: id, textContent: `Code of ${name} (edit it, then Run)` });
+  const editor = element("textarea", { id, value: code!, spellcheck: false, rows: Math.min(24, code!.split("\n").length + 1) }, { autocapitalize: "off", autocomplete: "off", wrap: "off" });
+  const run = element("button", { type: "button", className: "wb-button", textContent: "Run" });
+  const reset = element("button", { type: "button", className: "wb-button", textContent: "Reset" });
+  const status = element("p", { className: "xp-status" }, { role: "status" });
+  const output = element("pre", { className: "xp-out" }, { tabindex: "0", "aria-label": `Output of your run of ${name}` });
+  const actions = element("div", { className: "xp-actions" });
+  actions.append(run, reset);
+  panel.append(label, editor, actions, status, output);
+  figure.append(panel);
+  const view: View = { name, status, output, run };
+
+  runner ??= createRunner({ boot: bootWebContainer, bootTimeoutMs: BOOT_TIMEOUT_MS, onEvent });
+
+  async function start() {
+    active = view;
+    output.textContent = "";
+    output.hidden = false;
+    run.textContent = "Run again";
+    const result = await runner!.run({ name, code: editor.value, packageJson: packageJson! });
+    if (result.outcome === "superseded") {
+      if (active === view) status.textContent = result.message;
+      return;
+    }
+    if (result.outcome === "unavailable") {
+      output.hidden = true;
+      const reason = /did not finish within/.test(result.message) ? `no answer from StackBlitz within ${BOOT_TIMEOUT_MS / 1000} s` : result.message;
+      status.replaceChildren(
+        `WebContainer could not start in this browser (${reason}), so run the experiment on your machine with `,
+        element("code", { textContent: local }),
+        "; the output the build recorded is shown above.",
+      );
+      status.dataset.state = "unavailable";
+      return;
+    }
+    status.dataset.state = result.outcome === "exited" && result.exitCode === 0 ? "ok" : "error";
+    status.textContent = result.outcome === "failed" ? `${result.message} Run it on your machine instead: ${local}` : result.message;
+  }
+
+  run.addEventListener("click", () => void start());
+  reset.addEventListener("click", () => {
+    editor.value = code!;
+    status.dataset.state = "";
+    status.textContent = "The code is back to the original.";
+  });
+  editor.focus();
+  void start();
+}

@@ -1,0 +1,111 @@
+// The lesson experiments (experiments/*.mjs): each runs under Node and prints its numbers, each
+// names its lesson, every lesson embeds at least one, and every embedded name exists.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { importedPackages, listExperiments, packageJsonFor, recordAll, repoRoot, type Experiment } from "../experiments/catalog.ts";
+import { lessons } from "../site/src/lessons.ts";
+
+const experiments = await listExperiments();
+const lessonDir = path.join(repoRoot, "site", "src", "content", "docs", "lessons");
+const embedded = (mdx: string) => [...mdx.matchAll(/<Experiment\s+name="([^"]+)"\s*\/>/g)].map((m) => m[1]!);
+
+test("every experiment runs under Node, exits 0 within 10 s and prints a number", async () => {
+  assert.ok(experiments.length >= lessons.length, `expected at least one experiment per lesson (${lessons.length}), found ${experiments.length}`);
+  // No cache: this is the check that the files still run, not that they once did.
+  const recordings = await recordAll(experiments, { concurrency: 2, cacheDir: null });
+  for (const experiment of experiments) {
+    const recording = recordings.get(experiment.name)!;
+    assert.equal(recording.exitCode, 0, `${experiment.name} exited with ${recording.exitCode}:\n${recording.output}`);
+    assert.match(recording.output, /\d/, `${experiment.name} printed no number:\n${recording.output}`);
+    assert.ok(recording.ms < 10_000, `${experiment.name} took ${recording.ms} ms; an experiment should finish in a few seconds`);
+    assert.ok(recording.output.split("\n").length <= 12, `${experiment.name} printed ${recording.output.split("\n").length} lines; the recorded output sits in a lesson page with a 10 kB budget, keep it short`);
+  }
+});
+
+test("every lesson embeds at least one experiment, each exists and names that lesson", async () => {
+  for (const { slug } of lessons) {
+    const file = path.join(lessonDir, `${slug}.mdx`);
+    if (!existsSync(file)) continue; // a lesson not written yet; the site tests require every lesson page
+    const mdx = await readFile(file, "utf8");
+    const names = embedded(mdx);
+    assert.ok(names.length > 0, `lessons/${slug}.mdx embeds no experiment: add <Experiment name="..." /> (npm run experiment -- list)`);
+    assert.match(mdx, /^import Experiment from '\.\.\/\.\.\/\.\.\/components\/Experiment\.astro';$/m, `lessons/${slug}.mdx uses <Experiment> without importing it`);
+    for (const name of names) {
+      const experiment = experiments.find((e) => e.name === name);
+      assert.ok(experiment, `lessons/${slug}.mdx embeds "${name}", but there is no experiments/${name}.mjs`);
+      assert.equal(experiment.lesson, slug, `experiments/${name}.mjs says "// lesson: ${experiment.lesson}" but is embedded in ${slug}`);
+    }
+  }
+});
+
+test("an experiment whose lesson exists is embedded in it; the others wait for their lesson", async (t) => {
+  const slugs = new Set<string>(lessons.map((l) => l.slug));
+  const waiting: Experiment[] = [];
+  for (const experiment of experiments) {
+    const file = path.join(lessonDir, `${experiment.lesson}.mdx`);
+    if (!slugs.has(experiment.lesson) || !existsSync(file)) {
+      waiting.push(experiment);
+      continue;
+    }
+    assert.ok(embedded(await readFile(file, "utf8")).includes(experiment.name), `experiments/${experiment.name}.mjs belongs to ${experiment.lesson}, whose page does not embed it`);
+  }
+  for (const e of waiting) t.diagnostic(`${e.name} waits for lesson "${e.lesson}": add <Experiment name="${e.name}" /> to it`);
+});
+
+test("each experiment is self-contained: relative imports are not allowed, packages are pinned to the installed version", async () => {
+  for (const experiment of experiments) {
+    assert.doesNotMatch(experiment.source, /from\s*["']\.\.?\//, `${experiment.name} imports a local file; the browser mounts only index.mjs and package.json`);
+    assert.doesNotMatch(experiment.source, /["'](ioredis|redis|mongodb|bullmq)["']/, `${experiment.name} needs a database server, which a WebContainer cannot run`);
+    const manifest = JSON.parse(packageJsonFor(experiment)) as { type: string; dependencies: Record<string, string> };
+    assert.equal(manifest.type, "module");
+    for (const [pkg, version] of Object.entries(manifest.dependencies)) {
+      const installed = JSON.parse(await readFile(path.join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string };
+      assert.equal(version, installed.version, `${experiment.name}: ${pkg} must be pinned to the installed ${installed.version}, not "${version}"`);
+    }
+  }
+});
+
+test("importedPackages finds bare imports, keeps scopes, drops built-ins and relative paths", () => {
+  const source = `import { LRUCache } from "lru-cache";\nimport http from "node:http";\nimport fs from "fs";\nimport { trace } from "@opentelemetry/api";\nimport x from "./local.mjs";\nconst m = await import("prom-client/lib/x");`;
+  assert.deepEqual(importedPackages(source), ["@opentelemetry/api", "lru-cache", "prom-client"]);
+});
+
+test("recordAll fails, naming the experiment, when one exits non-zero; a cached recording is not run again", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "wb-experiments-"));
+  try {
+    const counter = path.join(dir, "runs.txt");
+    await writeFile(path.join(dir, "counts.mjs"), `// lesson: x\n// claim: y\nimport { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(counter)}, "run\\n");\nconsole.log(42);\n`);
+    const ok = await listExperiments(dir);
+    const cacheDir = path.join(dir, "cache");
+    await recordAll(ok, { cacheDir });
+    const again = await recordAll(ok, { cacheDir });
+    assert.equal(again.get("counts")!.output, "42\n");
+    assert.equal((await readFile(counter, "utf8")).split("\n").filter(Boolean).length, 1, "an unchanged experiment ran twice despite the cache");
+
+    await writeFile(path.join(dir, "broken.mjs"), "// lesson: x\n// claim: y\nconsole.log('about to fail');\nprocess.exit(3);\n");
+    await assert.rejects(recordAll(await listExperiments(dir), { cacheDir }), /experiment broken exited with 3[\s\S]*about to fail/);
+
+    await writeFile(path.join(dir, "headless.mjs"), "console.log(1);\n");
+    await assert.rejects(listExperiments(dir), /headless\.mjs must start with "\/\/ lesson: <slug>"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("npm run experiment -- list names every experiment; -- <name> runs it; an unknown name exits 2", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, "experiments", "cli.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  const list = run("list");
+  assert.equal(list.status, 0, list.stderr);
+  for (const e of experiments) assert.match(list.stdout, new RegExp(`^${e.name}\\s+${e.lesson}$`, "m"), `list is missing ${e.name}`);
+  const one = run("offset-vs-cursor");
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stdout, /10000\s+200000\s+38/, `expected the cursor to examine 38 entries at page 10,000; got:\n${one.stdout}`);
+  const unknown = run("no-such-experiment");
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /No experiment named "no-such-experiment"/);
+});

@@ -1,0 +1,87 @@
+import { readFile } from "node:fs/promises";
+import { after } from "node:test";
+import { resolveVarnish, vclWithBackend, type ResolvedVarnish } from "#kit/services/index.ts";
+import { getFreePort, startInstance, type Instance } from "#kit/testing/index.ts";
+
+/** The app behind a private varnishd that runs this lab's varnish/default.vcl. */
+export interface Stack {
+  /** Varnish: where clients go. */
+  cdn: string;
+  /** The app itself, bypassing the cache. */
+  origin: Instance;
+  varnish: ResolvedVarnish;
+  /** Requests the origin has answered for "METHOD /path" (counted by the app). */
+  originCount(key: string): Promise<number>;
+}
+
+/**
+ * The CDN's settings, as a careful CDN runs: a response that says nothing about caching is not
+ * stored (default TTL 0), and nothing is served stale unless the response allows it (default
+ * grace 0). Everything else comes from the lab's VCL and the app's headers.
+ */
+export const cdnParams = { defaultTtlSeconds: 0, params: { default_grace: "0s" } };
+
+const stacks: Stack[] = [];
+after(async () => {
+  await Promise.allSettled(stacks.map(async (s) => Promise.allSettled([s.origin.kill(), s.varnish.stop()])));
+});
+
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const cdnPort = await getFreePort();
+  const origin = await startInstance({
+    entry: new URL("../src/server.ts", import.meta.url),
+    env: { VARNISH_URL: `http://127.0.0.1:${cdnPort}`, ...env },
+    name: "the catalog origin",
+  });
+  const vcl = await readFile(new URL("../varnish/default.vcl", import.meta.url), "utf8");
+  let varnish: ResolvedVarnish;
+  try {
+    varnish = await resolveVarnish({ vcl: vclWithBackend(vcl, "127.0.0.1", origin.port), port: cdnPort, ...cdnParams });
+  } catch (error) {
+    await origin.kill();
+    throw error;
+  }
+  const stack: Stack = {
+    cdn: varnish.url,
+    origin,
+    varnish,
+    originCount: async (key) => {
+      const response = await fetch(`${origin.url}/_origin/stats`);
+      const body = (await response.json()) as { requests: Record<string, number> };
+      return body.requests[key] ?? 0;
+    },
+  };
+  stacks.push(stack);
+  return stack;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One request; the body read as text. */
+export async function get(url: string, headers: Record<string, string> = {}, method = "GET", body?: unknown): Promise<Answer> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text, json: <T>() => JSON.parse(text) as T };
+}
+
+/** The Cache-Control directives of a response, lower-cased: { public: true, "s-maxage": "60" }. */
+export function directives(answer: Answer): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (const part of (answer.headers.get("cache-control") ?? "").split(",")) {
+    const [name, value] = part.trim().toLowerCase().split("=");
+    if (name) out[name] = value === undefined ? true : value.replace(/^"|"$/g, "");
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

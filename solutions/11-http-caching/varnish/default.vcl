@@ -15,6 +15,8 @@ backend default {
         .timeout = 1s;
         .window = 3;
         .threshold = 2;
+        # Healthy from the start: a sick backend gets no requests at all, not even the first.
+        .initial = 2;
     }
 }
 

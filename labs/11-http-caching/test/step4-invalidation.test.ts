@@ -13,7 +13,7 @@ describe("step 4: a write invalidates what the CDN holds, before the write is an
   });
 
   test("right after a PUT has answered, both languages and the listing show the new price", async () => {
-    const pages = [
+    const pages: Array<{ path: string; headers: Record<string, string> }> = [
       { path: "/products/2", headers: { "accept-language": "en" } },
       { path: "/products/2", headers: { "accept-language": "de" } },
       { path: "/products", headers: {} },

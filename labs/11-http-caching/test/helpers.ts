@@ -27,11 +27,43 @@ after(async () => {
   await Promise.allSettled(stacks.map(async (s) => Promise.allSettled([s.origin.kill(), s.varnish.stop()])));
 });
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Between the app and Varnish: forwards what the app sends (its PURGE or BAN requests) after
+ * `delayMs`, with the Host the clients use, so that an invalidation the app does not wait for
+ * arrives after the test's next read, every time.
+ */
+async function slowLink(cdnPort: number, delayMs: number): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => {
+      const forward = http.request(
+        { host: "127.0.0.1", port: cdnPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${cdnPort}` }, agent: false },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on("error", () => res.writeHead(502).end());
+      forward.end();
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, close: () => server.close() };
+}
+
+export interface StackOptions {
+  /** Delay every request the app sends to Varnish by this long (see slowLink). */
+  invalidationDelayMs?: number;
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const cdnPort = await getFreePort();
+  const link = options.invalidationDelayMs ? await slowLink(cdnPort, options.invalidationDelayMs) : undefined;
   const origin = await startInstance({
     entry: new URL("../src/server.ts", import.meta.url),
-    env: { VARNISH_URL: `http://127.0.0.1:${cdnPort}`, ...env },
+    env: { VARNISH_URL: link?.url ?? `http://127.0.0.1:${cdnPort}`, ...env },
     name: "the catalog origin",
   });
   const vcl = await readFile(new URL("../varnish/default.vcl", import.meta.url), "utf8");

@@ -8,8 +8,9 @@ const price = (body: string) => (JSON.parse(body) as { priceCents?: number }).pr
 describe("step 4: a write invalidates what the CDN holds, before the write is answered", () => {
   let stack: Stack;
   before(async () => {
-    // A long TTL: only an invalidation can make the new price appear within this test.
-    stack = await startStack({ SHARED_TTL_S: "600" });
+    // A long TTL: only an invalidation can make the new price appear within this test. The app's
+    // requests to Varnish take 300 ms more, so one the app does not wait for arrives too late.
+    stack = await startStack({ SHARED_TTL_S: "600" }, { invalidationDelayMs: 300 });
   });
 
   test("right after a PUT has answered, both languages and the listing show the new price", async () => {

@@ -156,7 +156,8 @@ export async function startPrivateVarnish(binary: string, vcl: string, options: 
   }
   const stopAtExit = () => child.kill("SIGKILL");
   process.once("exit", stopAtExit);
-  const deadline = Date.now() + 30_000;
+  // varnishd compiles the VCL with the C compiler before it answers: seconds on a busy machine.
+  const deadline = Date.now() + 60_000;
   while (!(await varnishAnswers(url, 1000))) {
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stopChild(child);

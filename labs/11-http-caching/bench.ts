@@ -39,7 +39,7 @@ function request(url: string, headers: Record<string, string> = {}): Promise<Rep
 
 async function stack(appDir: string, env: Record<string, string>): Promise<{ cdn: string; origin: Instance; stop(): Promise<void> }> {
   const cdnPort = await getFreePort();
-  const origin = await startInstance({ entry: path.join(appDir, "src/server.ts"), env: { ...env, VARNISH_URL: `http://127.0.0.1:${cdnPort}` }, name: "the catalog origin" });
+  const origin = await startInstance({ entry: path.join(appDir, "src/server.ts"), env: { ...env, VARNISH_URL: `http://127.0.0.1:${cdnPort}` }, name: "the catalog origin", startTimeoutMs: 60_000 });
   const vcl = await readFile(path.join(appDir, "varnish/default.vcl"), "utf8");
   const varnish = await resolveVarnish({ vcl: vclWithBackend(vcl, "127.0.0.1", origin.port), port: cdnPort, defaultTtlSeconds: 0, params: { default_grace: "0s" } });
   return { cdn: varnish.url, origin, stop: async () => void (await Promise.allSettled([origin.kill(), varnish.stop()])) };

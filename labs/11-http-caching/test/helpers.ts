@@ -65,6 +65,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     entry: new URL("../src/server.ts", import.meta.url),
     env: { VARNISH_URL: link?.url ?? `http://127.0.0.1:${cdnPort}`, ...env },
     name: "the catalog origin",
+    startTimeoutMs: 60_000,
   });
   const vcl = await readFile(new URL("../varnish/default.vcl", import.meta.url), "utf8");
   let varnish: ResolvedVarnish;

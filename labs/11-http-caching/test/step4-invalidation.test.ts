@@ -68,7 +68,7 @@ describe("step 4: a write invalidates what the CDN holds, before the write is an
 
   test("a write still succeeds when Varnish cannot be reached", async () => {
     const closed = await getFreePort();
-    const lonely = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: { VARNISH_URL: `http://127.0.0.1:${closed}` }, name: "an origin whose Varnish is down" });
+    const lonely = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: { VARNISH_URL: `http://127.0.0.1:${closed}` }, name: "an origin whose Varnish is down", startTimeoutMs: 60_000 });
     try {
       const answer = await get(`${lonely.url}/products/1`, {}, "PUT", { priceCents: 1234 });
       assert.equal(answer.status, 200, `expected the write to answer 200 even though the invalidation failed; got ${answer.status}: ${answer.body}`);

@@ -12,7 +12,8 @@ export async function invalidate(config: Config, paths: string[]): Promise<void>
     paths.map(async (path) => {
       try {
         // PURGE is not a standard method: the VCL turns it into return (purge), for the app only.
-        const response = await fetch(`${base}${path}`, { method: "PURGE", signal: AbortSignal.timeout(2000) });
+        // The timeout keeps a hung Varnish from holding every write.
+        const response = await fetch(`${base}${path}`, { method: "PURGE", signal: AbortSignal.timeout(5000) });
         await response.arrayBuffer();
         if (response.status !== 200) console.error(`PURGE ${path} answered ${response.status}`);
       } catch (error) {

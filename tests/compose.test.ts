@@ -6,10 +6,11 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { parse } from "yaml";
 import { composeMongoUrl } from "../kit/services/mongo.ts";
 import { composeRedisUrl } from "../kit/services/redis.ts";
+import { composeVarnishUrl } from "../kit/services/varnish.ts";
 
 // There is no Docker engine on CI machines, so docker-compose.yml, which learners run, is checked statically.
 const compose = parse(await readFile(new URL("../docker-compose.yml", import.meta.url), "utf8")) as {
-  services: Record<string, { ports?: string[]; healthcheck?: { test?: string[] | string }; network_mode?: string; profiles?: string[]; volumes?: string[] }>;
+  services: Record<string, { image?: string; command?: string[]; extra_hosts?: string[]; ports?: string[]; healthcheck?: { test?: string[] | string }; network_mode?: string; profiles?: string[]; volumes?: string[] }>;
   volumes?: Record<string, unknown>;
 };
 const services = Object.entries(compose.services);
@@ -84,5 +85,25 @@ describe("docker-compose.yml", () => {
     for (const name of ["prometheus", "grafana"]) {
       assert.deepEqual(compose.services[name]?.profiles, ["observability"], `${name} should be in the observability profile`);
     }
+  });
+
+  test("Varnish runs under the cdn profile with lab 11's VCL, published where the kit looks for it", () => {
+    const varnish = compose.services.varnish;
+    assert.ok(varnish, "expected a varnish service (lab 11's CDN)");
+    assert.deepEqual(varnish.profiles, ["cdn"], "varnish should be in the cdn profile, so that other labs do not start it");
+    assert.match(varnish.image ?? "", /^varnish:7\./, "expected the official varnish image, 7.x, as the kit tests against Varnish 7.1");
+    assert.ok(
+      (varnish.volumes ?? []).some((v) => v.startsWith("./labs/11-http-caching/varnish/default.vcl:/etc/varnish/default.vcl")),
+      `expected the lab's VCL mounted at /etc/varnish/default.vcl; got ${JSON.stringify(varnish.volumes)}`,
+    );
+    const url = new URL(composeVarnishUrl);
+    const published = (varnish.ports ?? []).map(parsePort);
+    assert.ok(
+      published.some((p) => p.ip === url.hostname && p.host === Number(url.port) && p.container === 80),
+      `kit/services/varnish.ts probes ${composeVarnishUrl}, but varnish publishes ${JSON.stringify(varnish.ports)}`,
+    );
+    // The same settings as the kit's private varnishd: nothing stored without freshness, nothing stale without permission.
+    assert.deepEqual(varnish.command, ["-t", "0", "-p", "default_grace=0s"], "expected the kit's CDN settings: -t 0 and default_grace=0s");
+    assert.ok((varnish.extra_hosts ?? []).includes("host.docker.internal:host-gateway"), "the VCL's backend host.docker.internal must resolve to the host");
   });
 });

@@ -2,12 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { ServiceName } from "../manifest/schema.ts";
 import { resolveMongo } from "./mongo.ts";
 import { resolveRedis } from "./redis.ts";
+import { locateVarnish } from "./varnish.ts";
 import type { ResolvedService } from "./types.ts";
 
 export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "./redis.ts";
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
 export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
 export type { ResolvedPrometheus } from "./prometheus.ts";
+export { resolveVarnish, NoVarnishError, composeVarnishUrl, startPrivateVarnish, vclWithBackend, locateVarnish, findVarnishd } from "./varnish.ts";
+export type { ResolvedVarnish } from "./varnish.ts";
 export { getFreePort } from "./ports.ts";
 export type { ResolvedService } from "./types.ts";
 
@@ -29,6 +32,7 @@ export interface Services {
 /** Resolve every service a lab needs, plus a fresh namespace. */
 export async function resolveServices(needed: readonly ServiceName[], base: NodeJS.ProcessEnv = process.env): Promise<Services> {
   const started: ResolvedService[] = [];
+  const backends: string[] = [];
   const env: Record<string, string> = { WORKBOOK_NS: base.WORKBOOK_NS ?? newNamespace() };
   const stop = async () => {
     await Promise.allSettled(started.map((service) => service.stop()));
@@ -44,9 +48,15 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
       started.push(mongo);
       env.MONGO_URL = mongo.url;
     }
+    if (needed.includes("varnish")) {
+      // Nothing is started here: each test starts varnishd with its own VCL.
+      const varnish = await locateVarnish(base);
+      Object.assign(env, varnish.env);
+      backends.push(varnish.backend);
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { env, backends: started.map((s) => s.backend), stop, unref: () => started.forEach((s) => s.unref?.()) };
+  return { env, backends: [...started.map((s) => s.backend), ...backends], stop, unref: () => started.forEach((s) => s.unref?.()) };
 }

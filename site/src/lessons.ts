@@ -6,6 +6,7 @@ export const lessons = [
   { slug: "what-scalable-means", title: "What “scalable” means" },
   { slug: "statelessness", title: "Statelessness" },
   { slug: "caching-layers", title: "Caching layers" },
+  { slug: "http-caching", title: "HTTP caching and CDNs" },
   { slug: "cache-aside", title: "Cache-aside and invalidation" },
   { slug: "queues", title: "Queues and background jobs" },
   { slug: "read-replicas", title: "Read replicas, replication lag and sharding" },

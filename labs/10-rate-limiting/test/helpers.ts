@@ -39,6 +39,16 @@ export function useGateway(options: GatewayOptions): () => Gateway {
       },
     });
     gateway = { apps, redis: new Redis(redisUrl), namespace, limit: options.limit, windowSeconds: options.windowSeconds };
+    // An instance that has just started may still be connecting to Redis; the tests count from the
+    // moment its limiter answers (a RateLimit field appears), or after 5 s, whichever comes first.
+    for (const app of apps) {
+      const deadline = performance.now() + 5000;
+      while (performance.now() < deadline) {
+        const warm = await call(app.url, { ip: "192.0.2.1", via: options.trustProxyHops === 2 ? ["10.0.0.1"] : [] }).catch(() => undefined);
+        if (warm?.headers.get("ratelimit")) break;
+        await sleep(100);
+      }
+    }
   });
   after(async () => {
     if (!gateway) return;

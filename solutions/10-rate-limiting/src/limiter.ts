@@ -57,8 +57,8 @@ export function createLimiter(config: Config): Limiter {
   const redis = new Redis(config.redisUrl, {
     keyPrefix: config.prefix,
     // A limiter that waits for Redis holds up every request behind it. Give up quickly and let the
-    // route's policy (fail open or closed) decide: half a second per command, one retry at most.
-    commandTimeout: 500,
+    // route's policy (fail open or closed) decide: a second per command, one retry at most.
+    commandTimeout: 1000,
     maxRetriesPerRequest: 1,
   });
   let lastError = "";

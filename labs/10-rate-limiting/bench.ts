@@ -23,7 +23,7 @@ interface Sent {
  */
 export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const env = { ...ctx.env, RATE_LIMIT: String(LIMIT), RATE_WINDOW_SECONDS: String(WINDOW_SECONDS) };
-  const apps = await startInstances(2, { entry: path.join(ctx.appDir, "src/server.ts"), env });
+  const apps = await startInstances(2, { entry: path.join(ctx.appDir, "src/server.ts"), env, startTimeoutMs: 60_000 });
   const lb = await roundRobinProxy({ targets: apps.map((a) => a.url) });
   try {
     const one = async (): Promise<Sent> => {

@@ -29,6 +29,8 @@ export function useGateway(options: GatewayOptions): () => Gateway {
     const appRedis = options.redisUrl ? await options.redisUrl(redisUrl) : redisUrl;
     const apps = await startInstances(options.instances ?? 2, {
       entry: new URL("../src/server.ts", import.meta.url),
+      // Generous: on a loaded machine a node process can take many seconds to start.
+      startTimeoutMs: 60_000,
       env: {
         ...env,
         REDIS_URL: appRedis,
@@ -40,9 +42,9 @@ export function useGateway(options: GatewayOptions): () => Gateway {
     });
     gateway = { apps, redis: new Redis(redisUrl), namespace, limit: options.limit, windowSeconds: options.windowSeconds };
     // An instance that has just started may still be connecting to Redis; the tests count from the
-    // moment its limiter answers (a RateLimit field appears), or after 5 s, whichever comes first.
+    // moment its limiter answers (a RateLimit field appears), or after 15 s, whichever comes first.
     for (const app of apps) {
-      const deadline = performance.now() + 5000;
+      const deadline = performance.now() + 15_000;
       while (performance.now() < deadline) {
         const warm = await call(app.url, { ip: "192.0.2.1", via: options.trustProxyHops === 2 ? ["10.0.0.1"] : [] }).catch(() => undefined);
         if (warm?.headers.get("ratelimit")) break;

@@ -4,7 +4,7 @@ import { call, freshIp, intParam, parseSfList, sleep } from "./helpers.ts";
 import { useGateway } from "./helpers.ts";
 
 const LIMIT = 4;
-const WINDOW_SECONDS = 4;
+const WINDOW_SECONDS = 6;
 
 describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi-ratelimit-headers-11)", () => {
   const gateway = useGateway({ instances: 2, limit: LIMIT, windowSeconds: WINDOW_SECONDS });
@@ -66,7 +66,10 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
     if (retryAfter > 1) {
       await sleep(tooSoon - 300);
       const early = await call(apps[0]!.url, { ip });
-      assert.equal(early.status, 429, `expected a request well before Retry-After (${retryAfter} s) to be refused still; got ${early.status}`);
+      // Only conclusive if it was certainly decided before the first request left the window (a slow machine can delay it past that).
+      if (early.received < first.sent + WINDOW_SECONDS * 1000) {
+        assert.equal(early.status, 429, `expected a request well before Retry-After (${retryAfter} s) to be refused still; got ${early.status}`);
+      }
     }
     await sleep(Math.max(0, refused.received + retryAfter * 1000 - performance.now()) + 50);
     const back = await call(apps[0]!.url, { ip });

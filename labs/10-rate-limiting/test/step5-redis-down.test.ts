@@ -5,7 +5,7 @@ import { call, freshIp, redisRelay, sleep, useGateway, type RedisRelay, type Rep
 const LIMIT = 3;
 const WINDOW_SECONDS = 60;
 // Generous for a loaded machine; a limiter that waits for Redis without a deadline never answers at all.
-const ANSWER_WITHIN_MS = 4000;
+const ANSWER_WITHIN_MS = 8000;
 
 describe("step 5: when Redis is down or stuck, each route follows its policy", () => {
   let relay: RedisRelay | undefined;

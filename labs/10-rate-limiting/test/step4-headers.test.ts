@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { call, freshIp, intParam, parseSfList, sleep } from "./helpers.ts";
+import { useGateway } from "./helpers.ts";
+
+const LIMIT = 4;
+const WINDOW_SECONDS = 6;
+
+describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi-ratelimit-headers-11)", () => {
+  const gateway = useGateway({ instances: 2, limit: LIMIT, windowSeconds: WINDOW_SECONDS });
+
+  test("every answer states the policy and what is left of it, counting down to 0", async () => {
+    const { apps } = gateway();
+    const ip = freshIp();
+    const seen: number[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) {
+      const reply = await call(apps[i % 2]!.url, { ip });
+      const policyHeader = reply.headers.get("ratelimit-policy");
+      const [policy, ...otherPolicies] = parseSfList("RateLimit-Policy", policyHeader);
+      assert.equal(otherPolicies.length, 0, `expected one policy in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(intParam("RateLimit-Policy", policy!, "q", policyHeader), LIMIT, `expected q=${LIMIT} (the quota) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(intParam("RateLimit-Policy", policy!, "w", policyHeader), WINDOW_SECONDS, `expected w=${WINDOW_SECONDS} (the window, in seconds) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      const limitHeader = reply.headers.get("ratelimit");
+      const [limit] = parseSfList("RateLimit", limitHeader);
+      assert.equal(limit!.value, policy!.value, `expected RateLimit to name the same policy as RateLimit-Policy ("${policy!.value}"); got ${JSON.stringify(limitHeader)}`);
+      const r = intParam("RateLimit", limit!, "r", limitHeader);
+      const t = intParam("RateLimit", limit!, "t", limitHeader);
+      assert.ok(t >= 0 && t <= WINDOW_SECONDS, `expected t (seconds until the quota starts coming back) between 0 and ${WINDOW_SECONDS}; got ${JSON.stringify(limitHeader)}`);
+      seen.push(r);
+    }
+    assert.deepEqual(seen, [3, 2, 1, 0, 0], `expected r (the requests left) to be 3, 2, 1, 0 over ${LIMIT} admitted requests and 0 on the refused one; got ${seen.join(", ")}`);
+  });
+
+  test("a refused request gets 429 with a JSON error and Retry-After in whole seconds", async () => {
+    const { apps } = gateway();
+    const ip = freshIp();
+    for (let i = 0; i < LIMIT; i++) await call(apps[i % 2]!.url, { ip });
+    const refused = await call(apps[0]!.url, { ip });
+    assert.equal(refused.status, 429, `expected request ${LIMIT + 1} to be refused with 429; got ${refused.status}`);
+    assert.match(refused.headers.get("content-type") ?? "", /application\/(problem\+)?json/, `expected the 429 to have a JSON body; Content-Type was ${refused.headers.get("content-type")}`);
+    assert.equal(typeof refused.json.error === "string" || typeof refused.json.title === "string", true, `expected the 429 body to say what happened ({ "error": ... }); got ${JSON.stringify(refused.text)}`);
+    const retryAfter = refused.headers.get("retry-after");
+    assert.ok(retryAfter !== null, "expected a Retry-After header on the 429: without it clients guess, and usually guess too soon");
+    assert.match(retryAfter, /^\d+$/, `expected Retry-After to be a whole number of seconds (RFC 9110 delay-seconds); got ${JSON.stringify(retryAfter)}`);
+    assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= WINDOW_SECONDS, `expected Retry-After between 1 and ${WINDOW_SECONDS} seconds (the window); got ${retryAfter}. Seconds or milliseconds?`);
+  });
+
+  test("Retry-After is right to the second: one second sooner is too soon, at Retry-After the request is admitted", async () => {
+    const { apps } = gateway();
+    const ip = freshIp();
+    const first = await call(apps[0]!.url, { ip });
+    for (let i = 1; i < LIMIT; i++) await call(apps[i % 2]!.url, { ip });
+    // Ask when about 1.5 s remain: far from a whole second, so rounding down and rounding up differ.
+    await sleep(Math.max(0, first.sent + WINDOW_SECONDS * 1000 - 1500 - performance.now()));
+    const refused = await call(apps[1]!.url, { ip });
+    assert.equal(refused.status, 429, `expected a request ${WINDOW_SECONDS - 1.5} s after spending the budget to be refused; got ${refused.status}`);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    // The first admitted request leaves the window WINDOW_SECONDS after it was decided, somewhere between its send and its answer.
+    const earliest = (first.sent + WINDOW_SECONDS * 1000 - refused.received) / 1000;
+    const latest = (first.received + WINDOW_SECONDS * 1000 - refused.sent) / 1000;
+    assert.ok(
+      retryAfter >= earliest - 1 && retryAfter <= latest + 1,
+      `expected Retry-After within a second of the true wait (${earliest.toFixed(2)} to ${latest.toFixed(2)} s: the first of the ${LIMIT} requests leaves the ${WINDOW_SECONDS} s window then); got ${refused.headers.get("retry-after")}`,
+    );
+    const tooSoon = Math.max(0, retryAfter * 1000 - 1000 - (performance.now() - refused.received));
+    if (retryAfter > 1) {
+      await sleep(tooSoon - 300);
+      const early = await call(apps[0]!.url, { ip });
+      // Only conclusive if it was certainly decided before the first request left the window (a slow machine can delay it past that).
+      if (early.received < first.sent + WINDOW_SECONDS * 1000) {
+        assert.equal(early.status, 429, `expected a request well before Retry-After (${retryAfter} s) to be refused still; got ${early.status}`);
+      }
+    }
+    await sleep(Math.max(0, refused.received + retryAfter * 1000 - performance.now()) + 50);
+    const back = await call(apps[0]!.url, { ip });
+    assert.equal(back.status, 200, `expected a request sent once Retry-After (${retryAfter} s) had passed to be admitted; got ${back.status}. Round the wait up to whole seconds, never down.`);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ServiceName } from "../manifest/schema.ts";
+import { haproxyForLab } from "./haproxy.ts";
 import { resolveMongo } from "./mongo.ts";
 import { resolveRedis } from "./redis.ts";
 import type { ResolvedService } from "./types.ts";
@@ -8,6 +9,8 @@ export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
 export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
 export type { ResolvedPrometheus } from "./prometheus.ts";
+export { resolveHaproxy, findHaproxy, NoHaproxyError, HaproxyConfigError, composeHaproxyUrl, composeHaproxyStatsUrl, startPrivateHaproxy, readHaproxyStats, haproxyForLab } from "./haproxy.ts";
+export type { ResolvedHaproxy, HaproxyStatsRow } from "./haproxy.ts";
 export { getFreePort } from "./ports.ts";
 export type { ResolvedService } from "./types.ts";
 
@@ -17,7 +20,7 @@ export function newNamespace(): string {
 }
 
 export interface Services {
-  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, WORKBOOK_NS. */
+  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, HAPROXY_BIN (or HAPROXY_URL), WORKBOOK_NS. */
   env: Record<string, string>;
   /** One line per service: which backend answered. */
   backends: string[];
@@ -43,6 +46,11 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
       const mongo = await resolveMongo({ env: base, replicaSet: needed.includes("mongo-replset") });
       started.push(mongo);
       env.MONGO_URL = mongo.url;
+    }
+    if (needed.includes("haproxy")) {
+      const haproxy = await haproxyForLab(base);
+      Object.assign(env, haproxy.env);
+      started.push({ url: haproxy.env.HAPROXY_URL ?? "", backend: haproxy.backend, stop: async () => {} });
     }
   } catch (error) {
     await stop();

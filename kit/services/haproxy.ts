@@ -29,6 +29,8 @@ export interface HaproxyResolveOptions {
   composeStatsUrl?: string;
   /** The frontend URL that goes with composeStatsUrl. */
   composeUrl?: string;
+  /** Directories searched after PATH (default haproxyExtraDirs; tests pass [] to simulate a machine without HAProxy). */
+  extraDirs?: readonly string[];
 }
 
 export interface ResolvedHaproxy extends ResolvedService {
@@ -55,12 +57,9 @@ export class HaproxyConfigError extends Error {
 }
 
 /** HAPROXY_BIN, else the first `haproxy` on PATH or in /usr/sbin and /usr/local/sbin; undefined when there is none. */
-export async function findHaproxy(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  return findExecutable(env.HAPROXY_BIN || "haproxy", searchPath(env));
-}
-
-function searchPath(env: NodeJS.ProcessEnv): string {
-  return [...(env.PATH ?? "").split(path.delimiter), ...haproxyExtraDirs].filter(Boolean).join(path.delimiter);
+export async function findHaproxy(env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = haproxyExtraDirs): Promise<string | undefined> {
+  const dirs = [...(env.PATH ?? "").split(path.delimiter), ...extraDirs].filter(Boolean);
+  return findExecutable(env.HAPROXY_BIN || "haproxy", dirs.join(path.delimiter));
 }
 
 /** True when `statsUrl;csv` answers with HAProxy's CSV header within timeoutMs. */
@@ -112,14 +111,15 @@ export async function resolveHaproxy(options: HaproxyResolveOptions = {}): Promi
       return { url, statsUrl, backend: `HAProxy from docker compose (${url}, stats on ${statsUrl})`, started: false, stop: async () => {} };
     }
   }
-  const binary = await findHaproxy(env);
+  const extraDirs = options.extraDirs ?? haproxyExtraDirs;
+  const binary = await findHaproxy(env, extraDirs);
   if (!binary) {
     const tried = needsOwnConfig
       ? `this run needs its own haproxy.cfg, which a HAProxy from HAPROXY_URL or compose cannot take, `
       : `HAPROXY_URL is not set, compose's HAProxy does not answer on ${options.composeStatsUrl ?? composeHaproxyStatsUrl}, `;
     const where = env.HAPROXY_BIN
       ? `and HAPROXY_BIN=${env.HAPROXY_BIN} is not an executable file`
-      : `and "haproxy" is neither on PATH nor in ${haproxyExtraDirs.join(" or ")}`;
+      : `and "haproxy" is neither on PATH${extraDirs.length > 0 ? ` nor in ${extraDirs.join(" or ")}` : ""}`;
     throw new NoHaproxyError(tried + where);
   }
   return startPrivateHaproxy(binary, options.config ?? minimalHaproxyConfig, options.vars ?? {});
@@ -234,13 +234,16 @@ export async function readHaproxyStats(statsUrl: string): Promise<HaproxyStatsRo
  * Without one, HAPROXY_URL or compose's HAProxy still serves `lab start` (HAPROXY_URL is set);
  * otherwise a NoHaproxyError, so only the labs that list HAProxy ever see it.
  */
-export async function haproxyForLab(base: NodeJS.ProcessEnv = process.env, composeStatsUrl = composeHaproxyStatsUrl): Promise<{ env: Record<string, string>; backend: string }> {
-  const binary = await findHaproxy(base);
+export async function haproxyForLab(
+  base: NodeJS.ProcessEnv = process.env,
+  options: Pick<HaproxyResolveOptions, "composeStatsUrl" | "composeUrl" | "extraDirs"> = {},
+): Promise<{ env: Record<string, string>; backend: string }> {
+  const binary = await findHaproxy(base, options.extraDirs);
   if (binary) {
     return { env: { HAPROXY_BIN: binary }, backend: `HAProxy binary ${binary} (each test and \`lab start\` run a private one with the lab's haproxy.cfg)` };
   }
   if (base.HAPROXY_BIN) throw new NoHaproxyError(`HAPROXY_BIN=${base.HAPROXY_BIN} is not an executable file`);
-  const running = await resolveHaproxy({ env: base, composeStatsUrl });
+  const running = await resolveHaproxy({ env: base, ...options });
   const env: Record<string, string> = { HAPROXY_URL: running.url };
   if (running.statsUrl) env.HAPROXY_STATS_URL = running.statsUrl;
   return { env, backend: `${running.backend}; no haproxy binary, so \`lab start\` can use it but the tests cannot` };

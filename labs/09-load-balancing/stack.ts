@@ -1,7 +1,7 @@
 // What `npm run lab -- start 09` runs as "the app": three instances of src/server.ts and HAProxy
 // in front of them with this folder's haproxy.cfg, HAProxy's frontend on PORT. With a haproxy
 // binary (HAPROXY_BIN, set by the kit) it starts a private HAProxy; with compose's HAProxy
-// (HAPROXY_URL) it starts the instances on 3001-3003, where compose's config looks for them, and
+// (HAPROXY_URL) it starts the instances on 3101-3103, where compose's config looks for them, and
 // forwards PORT to it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -27,10 +27,12 @@ process.on("SIGINT", () => void stop());
 // Whatever ends this process, the instances end with it.
 process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
 
-const ports = useCompose ? [3001, 3002, 3003] : [await getFreePort(), await getFreePort(), await getFreePort()];
+const ports = useCompose ? [3101, 3102, 3103] : [await getFreePort(), await getFreePort(), await getFreePort()];
 ports.forEach((appPort, i) => {
   const child = spawn(process.execPath, [new URL("src/server.ts", here).pathname], {
-    env: { ...process.env, PORT: String(appPort), HOST: "127.0.0.1", INSTANCE: `app${i + 1}` },
+    // Compose's HAProxy reaches the host through Docker's bridge, not its loopback, so in that case
+    // the instances listen on every interface; otherwise on loopback only.
+    env: { ...process.env, PORT: String(appPort), HOST: useCompose ? "0.0.0.0" : "127.0.0.1", INSTANCE: `app${i + 1}` },
     stdio: ["ignore", "inherit", "inherit"],
   });
   children.push(child);
@@ -39,7 +41,7 @@ ports.forEach((appPort, i) => {
 if (useCompose) {
   const target = new URL(process.env.HAPROXY_URL!);
   net.createServer((socket) => socket.pipe(net.connect(Number(target.port || 80), target.hostname)).pipe(socket)).listen(port, "127.0.0.1");
-  console.log(`compose's HAProxy (${target.origin}) balances app1-app3 on ports 3001-3003; stats on ${process.env.HAPROXY_STATS_URL ?? "http://127.0.0.1:8404/stats"}`);
+  console.log(`compose's HAProxy (${target.origin}) balances app1-app3 on ports 3101-3103; stats on ${process.env.HAPROXY_STATS_URL ?? "http://127.0.0.1:8404/stats"}`);
 } else {
   haproxy = await startPrivateHaproxy(process.env.HAPROXY_BIN!, readFileSync(new URL("haproxy.cfg", here), "utf8"), {
     LB_BIND: `127.0.0.1:${port}`,

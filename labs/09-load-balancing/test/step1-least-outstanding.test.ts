@@ -12,8 +12,8 @@ test("a server 20 times slower than the others gets a small share of the request
   const counts = countBy(answers);
   const slowShare = counts.app3! / answers.length;
   assert.ok(
-    slowShare < 0.12,
-    `expected the slow app3 to get under 12 % of the requests while it is busy (taking turns gives it a third); it got ${counts.app3} of ${answers.length} (${Math.round(slowShare * 100)} %). Counts: ${JSON.stringify(counts)}`,
+    slowShare < 0.2,
+    `expected the slow app3 to get under a fifth of the requests while it is busy (taking turns gives it a third); it got ${counts.app3} of ${answers.length} (${Math.round(slowShare * 100)} %). Counts: ${JSON.stringify(counts)}`,
   );
   for (const fast of ["app1", "app2"]) {
     assert.ok(

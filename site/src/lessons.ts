@@ -5,6 +5,7 @@
 export const lessons = [
   { slug: "what-scalable-means", title: "What “scalable” means" },
   { slug: "statelessness", title: "Statelessness" },
+  { slug: "load-balancing", title: "Load balancing" },
   { slug: "caching-layers", title: "Caching layers" },
   { slug: "cache-aside", title: "Cache-aside and invalidation" },
   { slug: "queues", title: "Queues and background jobs" },

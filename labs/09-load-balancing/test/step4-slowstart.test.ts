@@ -37,7 +37,7 @@ test("an instance that comes back cold gets no request before it is ready, then 
   );
   assert.ok(Number(throttleAtUp) < 50, `expected app3 to come back at a small share of its weight; its throttle was ${throttleAtUp} %`);
   assert.ok(
-    throttleLater === "" || Number(throttleLater) > Number(throttleAtUp),
-    `expected app3's share to grow over the seconds after it came back (a slowstart of seconds, not many minutes); its throttle went from ${throttleAtUp} % to ${throttleLater} % in 2.5 s`,
+    throttleLater === "" || Number(throttleLater) >= Number(throttleAtUp) + 3,
+    `expected app3's share to grow over the seconds after it came back (a slow start of a minute or less grows by 4 points or more in 2.5 s); its throttle went from ${throttleAtUp} % to ${throttleLater} % in 2.5 s`,
   );
 });

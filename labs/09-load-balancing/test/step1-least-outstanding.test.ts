@@ -23,13 +23,14 @@ test("a server 20 times slower than the others gets a small share of the request
   }
 });
 
+// One keep-alive client, one request at a time: every request travels on the same connection.
 // With every server idle between requests, "fewest in flight" is a tie each time, and a tie must
-// not always go to the same server.
+// not always go to the same server; a balancer that picks per connection sends them all to one.
 test("one client sending one request at a time is spread over all three servers", async () => {
   const cluster = await startCluster();
   const answers = await load(cluster.lb.url, { total: 60, concurrency: 1 });
   const counts = countBy(answers);
   for (const name of ["app1", "app2", "app3"]) {
-    assert.ok(counts[name]! >= 10, `expected each server to get at least 10 of 60 sequential requests; counts: ${JSON.stringify(counts)}`);
+    assert.ok(counts[name]! >= 10, `expected each server to get at least 10 of 60 sequential requests from one keep-alive client; counts: ${JSON.stringify(counts)}. A balancer that picks a server per connection (mode tcp) sends every request of a connection to one server`);
   }
 });

@@ -63,7 +63,7 @@ export async function findHaproxy(env: NodeJS.ProcessEnv = process.env, extraDir
 }
 
 /** True when `statsUrl;csv` answers with HAProxy's CSV header within timeoutMs. */
-export async function haproxyStatsAnswer(statsUrl: string, timeoutMs = 1000): Promise<boolean> {
+export async function haproxyStatsAnswer(statsUrl: string, timeoutMs = 2000): Promise<boolean> {
   try {
     const response = await fetch(`${statsUrl};csv`, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();

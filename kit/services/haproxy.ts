@@ -189,7 +189,7 @@ export async function startPrivateHaproxy(binary: string, config: string, vars: 
     process.removeListener("exit", stopAtExit);
     await removeDir();
   };
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   // Ready once the frontend listens; the stats page may be absent from a learner's config.
   while (!(await canConnect("127.0.0.1", port, 200))) {
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {

@@ -36,7 +36,7 @@ function get(url: string, agent: http.Agent): Promise<Answer> {
 async function cluster(appDir: string, workMs: number[]): Promise<{ lb: ResolvedHaproxy; apps: Instance[]; stop(): Promise<void> }> {
   const apps: Instance[] = [];
   for (const [i, ms] of workMs.entries()) {
-    apps.push(await startInstance({ entry: path.join(appDir, "src/server.ts"), env: { INSTANCE: `app${i + 1}`, WORK_MS: String(ms), WARMUP_MS: "200" }, name: `app${i + 1}` }));
+    apps.push(await startInstance({ entry: path.join(appDir, "src/server.ts"), env: { INSTANCE: `app${i + 1}`, WORK_MS: String(ms), WARMUP_MS: "200" }, name: `app${i + 1}`, startTimeoutMs: 60_000 }));
   }
   const lb = await resolveHaproxy({
     config: readFileSync(path.join(appDir, "haproxy.cfg"), "utf8"),

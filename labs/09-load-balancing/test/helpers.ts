@@ -40,6 +40,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         entry: new URL("../src/server.ts", import.meta.url),
         env: { LB_LAB_TRACE: "1", INSTANCE: `app${i + 1}`, WORK_MS: String(workMs[i] ?? 10), WARMUP_MS: String(options.warmupMs ?? 200) },
         name: `app${i + 1}`,
+        // Generous: on a shared machine under load, starting Node can take many seconds.
+        startTimeoutMs: 60_000,
       }),
     );
   }
@@ -69,12 +71,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       })()),
   };
   running.push(cluster);
-  for (const app of apps) await until(`${app.name} to finish warming up`, () => app.output().includes("is warm"));
+  for (const app of apps) await until(`${app.name} to finish warming up`, () => app.output().includes("is warm"), 60_000);
   // Every server must be taking traffic before a scenario starts (with health checks, that takes `rise` checks).
   await until("HAProxy to report app1, app2 and app3 UP (or without health checks, no check at all)", async () => {
     const rows = await servers();
     return ["app1", "app2", "app3"].every((name) => /^(UP|no check)$/.test(rows.get(name)?.status ?? ""));
-  }, 20_000);
+  }, 60_000);
   return cluster;
 }
 

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { countBy, describeFailures, load, startCluster } from "./helpers.ts";
+import { before, test } from "node:test";
+import { countBy, describeFailures, load, startCluster, type Cluster } from "./helpers.ts";
 
 // app3 takes 200 ms per request, app1 and app2 10 ms: 20 times slower. Eight clients send 240
 // requests in all. Taking turns gives app3 a third of them, and every one of those waits 200 ms;
 // picking the server with the fewest requests in flight sends app3 only what it can keep up with.
+let cluster: Cluster;
+before(async () => {
+  cluster = await startCluster({ workMs: [10, 10, 200] });
+});
+
 test("a server 20 times slower than the others gets a small share of the requests, and the fast ones share the rest", async () => {
-  const cluster = await startCluster({ workMs: [10, 10, 200] });
   const answers = await load(cluster.lb.url, { total: 240, concurrency: 8 });
   assert.equal(answers.filter((a) => a.status !== 200).length, 0, `every request should succeed; ${describeFailures(answers)}`);
   const counts = countBy(answers);
@@ -24,10 +28,10 @@ test("a server 20 times slower than the others gets a small share of the request
 });
 
 // One keep-alive client, one request at a time: every request travels on the same connection.
+// (The same cluster, app3 still slow: one request at a time never finds a server busy.)
 // With every server idle between requests, "fewest in flight" is a tie each time, and a tie must
 // not always go to the same server; a balancer that picks per connection sends them all to one.
 test("one client sending one request at a time is spread over all three servers", async () => {
-  const cluster = await startCluster();
   const answers = await load(cluster.lb.url, { total: 60, concurrency: 1 });
   const counts = countBy(answers);
   for (const name of ["app1", "app2", "app3"]) {

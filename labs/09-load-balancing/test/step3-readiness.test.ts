@@ -9,7 +9,7 @@ async function status(url: string): Promise<{ status: number; body: string }> {
 }
 
 test("GET /health/ready answers 503 while warming up and while drained, 200 otherwise; /health/live stays 200", async (t) => {
-  const app = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: { INSTANCE: "solo", WARMUP_MS: "1500" }, name: "solo" });
+  const app = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: { INSTANCE: "solo", WARMUP_MS: "1500" }, name: "solo", startTimeoutMs: 60_000 });
   t.after(() => app.kill());
   const cold = await status(`${app.url}/health/ready`);
   assert.equal(cold.status, 503, `expected 503 from /health/ready during the 1.5 s warm-up; got ${cold.status} ${cold.body}`);

@@ -4,13 +4,17 @@ import { createRequire } from "node:module";
 import { describe, test } from "node:test";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { parse } from "yaml";
+import { composeHaproxyStatsUrl, composeHaproxyUrl } from "../kit/services/haproxy.ts";
 import { composeMongoUrl } from "../kit/services/mongo.ts";
 import { composeRedisUrl } from "../kit/services/redis.ts";
 import { composeVarnishUrl } from "../kit/services/varnish.ts";
 
 // There is no Docker engine on CI machines, so docker-compose.yml, which learners run, is checked statically.
 const compose = parse(await readFile(new URL("../docker-compose.yml", import.meta.url), "utf8")) as {
-  services: Record<string, { image?: string; command?: string[]; extra_hosts?: string[]; ports?: string[]; healthcheck?: { test?: string[] | string }; network_mode?: string; profiles?: string[]; volumes?: string[] }>;
+  services: Record<
+    string,
+    { image?: string; command?: string[]; extra_hosts?: string[]; ports?: string[]; healthcheck?: { test?: string[] | string }; network_mode?: string; profiles?: string[]; volumes?: string[]; environment?: Record<string, string> }
+  >;
   volumes?: Record<string, unknown>;
 };
 const services = Object.entries(compose.services);
@@ -105,5 +109,30 @@ describe("docker-compose.yml", () => {
     // The same settings as the kit's private varnishd: nothing stored without freshness, nothing stale without permission.
     assert.deepEqual(varnish.command, ["-t", "0", "-p", "default_grace=0s"], "expected the kit's CDN settings: -t 0 and default_grace=0s");
     assert.ok((varnish.extra_hosts ?? []).includes("host.docker.internal:host-gateway"), "the VCL's backend host.docker.internal must resolve to the host");
+  });
+
+  test("HAProxy runs lab 09's own haproxy.cfg, on the ports the kit probes, with every variable the config reads", async () => {
+    const haproxy = compose.services.haproxy;
+    assert.ok(haproxy, "docker-compose.yml should have an haproxy service");
+    assert.deepEqual(haproxy.profiles, ["edge"], "haproxy should be in the edge profile");
+    assert.ok(
+      (haproxy.volumes ?? []).includes("./labs/09-load-balancing/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro"),
+      `haproxy should mount the lab's haproxy.cfg read-only where the image reads it; volumes: ${JSON.stringify(haproxy.volumes)}`,
+    );
+    const published = (haproxy.ports ?? []).map(parsePort);
+    for (const wanted of [composeHaproxyUrl, composeHaproxyStatsUrl]) {
+      const url = new URL(wanted);
+      assert.ok(
+        published.some((p) => p.ip === url.hostname && p.host === Number(url.port)),
+        `kit/services/haproxy.ts probes ${wanted}, but haproxy publishes ${JSON.stringify(haproxy.ports)}`,
+      );
+    }
+    const config = await readFile(new URL("../labs/09-load-balancing/haproxy.cfg", import.meta.url), "utf8");
+    const variables = [...new Set([...config.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+    assert.ok(variables.length > 0, "lab 09's haproxy.cfg should read its addresses from variables");
+    for (const name of variables) assert.ok(haproxy.environment?.[name], `lab 09's haproxy.cfg reads \${${name}}, which the haproxy service does not set`);
+    const bind = (name: string) => Number(haproxy.environment?.[name]?.split(":").at(-1));
+    assert.ok(published.some((p) => p.container === bind("LB_BIND")), "the frontend's LB_BIND port must be published");
+    assert.ok(published.some((p) => p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published");
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ServiceName } from "../manifest/schema.ts";
+import { haproxyForLab } from "./haproxy.ts";
 import { resolveMongo } from "./mongo.ts";
 import { resolveRedis } from "./redis.ts";
 import { locateVarnish } from "./varnish.ts";
@@ -11,6 +12,8 @@ export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivat
 export type { ResolvedPrometheus } from "./prometheus.ts";
 export { resolveVarnish, NoVarnishError, composeVarnishUrl, startPrivateVarnish, vclWithBackend, locateVarnish, findVarnishd } from "./varnish.ts";
 export type { ResolvedVarnish } from "./varnish.ts";
+export { resolveHaproxy, findHaproxy, NoHaproxyError, HaproxyConfigError, composeHaproxyUrl, composeHaproxyStatsUrl, startPrivateHaproxy, readHaproxyStats, haproxyForLab } from "./haproxy.ts";
+export type { ResolvedHaproxy, HaproxyStatsRow } from "./haproxy.ts";
 export { getFreePort } from "./ports.ts";
 export type { ResolvedService } from "./types.ts";
 
@@ -20,7 +23,7 @@ export function newNamespace(): string {
 }
 
 export interface Services {
-  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, WORKBOOK_NS. */
+  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, HAPROXY_BIN (or HAPROXY_URL), WORKBOOK_NS. */
   env: Record<string, string>;
   /** One line per service: which backend answered. */
   backends: string[];
@@ -53,6 +56,11 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
       const varnish = await locateVarnish(base);
       Object.assign(env, varnish.env);
       backends.push(varnish.backend);
+    }
+    if (needed.includes("haproxy")) {
+      const haproxy = await haproxyForLab(base);
+      Object.assign(env, haproxy.env);
+      started.push({ url: haproxy.env.HAPROXY_URL ?? "", backend: haproxy.backend, stop: async () => {} });
     }
   } catch (error) {
     await stop();

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../manifest/schema.ts";
-import { newNamespace, resolveMongo, resolveRedis, type ResolvedService } from "./index.ts";
+import { haproxyForLab, newNamespace, resolveMongo, resolveRedis, type ResolvedService } from "./index.ts";
 
 /**
  * Services shared across many lab runs (the contract check, benches): each kind is resolved once,
@@ -14,6 +14,11 @@ export class ServicePool {
     if (needed.includes("redis")) env.REDIS_URL = (await this.#get("redis", () => resolveRedis())).url;
     if (needed.includes("mongo-replset")) env.MONGO_URL = (await this.#get("mongo-replset", () => resolveMongo({ replicaSet: true }))).url;
     else if (needed.includes("mongo")) env.MONGO_URL = (await this.#get("mongo", () => resolveMongo())).url;
+    if (needed.includes("haproxy")) {
+      const haproxy = await haproxyForLab();
+      this.#backends.add(haproxy.backend);
+      Object.assign(env, haproxy.env);
+    }
     return env;
   }
 

@@ -136,6 +136,30 @@ for (const lab of await listLabs(root)) {
   });
 }
 
+test("lab start 09: three instances behind a private HAProxy with the lab's haproxy.cfg, and Ctrl-C stops all of it", { timeout: 120_000 }, async () => {
+  const session = await startLab("09", {});
+  const log = () => session.output();
+  assert.match(log(), /Using HAProxy binary \S+haproxy/);
+  // The instances warm up for a second; the starter's config has no health checks, so wait for answers.
+  const seen = new Set<string>();
+  for (let i = 0; i < 300 && seen.size < 3; i++) {
+    const response = await fetch(`${session.url}/work?items=1`);
+    await response.arrayBuffer();
+    if (response.status === 200) seen.add(response.headers.get("x-instance") ?? "");
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.deepEqual([...seen].sort(), ["app1", "app2", "app3"], `requests through HAProxy should reach all three instances; ${log()}`);
+  assert.equal((await fetch(`${session.url}/admin/ready`, { method: "PUT" })).status, 403, "HAProxy should refuse /admin from outside");
+  const instances = [...log().matchAll(/app\d listening on \S+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  assert.equal(instances.length, 3, log());
+  const listening = [...new Set(ports(log()))];
+  assert.ok(listening.length >= 5, `HAProxy's frontend and stats page, and three instances: ${listening.join(", ")}`);
+
+  await stopWithCtrlC(session);
+  for (const pid of [...pids(log()), ...instances]) assert.equal(alive(pid), false, `process ${pid} still running`);
+  for (const port of listening) assert.equal(await canConnect("127.0.0.1", port, 500), false, `port ${port} still open after Ctrl-C`);
+});
+
 test("lab start names an unknown lab's choices, and starts nothing", async () => {
   const child = spawn(process.execPath, [cli, "start", "99"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";

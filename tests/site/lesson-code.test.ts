@@ -21,6 +21,7 @@ const scratchDir = join(root, "node_modules/.cache/lesson-code");
 const lessonLabs: Record<string, string[]> = {
   "what-scalable-means": ["01-statelessness"],
   statelessness: ["01-statelessness"],
+  "load-balancing": ["09-load-balancing"],
   "rate-limiting": ["10-rate-limiting"],
   "caching-layers": ["02-cache-aside"],
   "cache-aside": ["02-cache-aside"],
@@ -33,7 +34,7 @@ const lessonLabs: Record<string, string[]> = {
   "cpu-bound-work": ["12-cpu-bound"],
   "scaling-patterns": [
     "01-statelessness", "02-cache-aside", "03-queues", "04-read-replicas",
-    "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "10-rate-limiting", "12-cpu-bound",
+    "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "12-cpu-bound",
   ],
   "interview-prep": [],
 };

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startInstance } from "#kit/testing/index.ts";
+import { countBy, describeFailures, load, setReady, startCluster, until } from "./helpers.ts";
+
+async function status(url: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.text() };
+}
+
+test("GET /health/ready answers 503 while warming up and while drained, 200 otherwise; /health/live stays 200", async (t) => {
+  const app = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: { INSTANCE: "solo", WARMUP_MS: "1500" }, name: "solo", startTimeoutMs: 60_000 });
+  t.after(() => app.kill());
+  const cold = await status(`${app.url}/health/ready`);
+  assert.equal(cold.status, 503, `expected 503 from /health/ready during the 1.5 s warm-up; got ${cold.status} ${cold.body}`);
+  assert.doesNotThrow(() => JSON.parse(cold.body), `the 503 should carry a JSON body saying why; got ${cold.body}`);
+  const live = await status(`${app.url}/health/live`);
+  assert.equal(live.status, 200, `/health/live should answer 200 while warming up: the process is alive, only not ready; got ${live.status}`);
+  await until("the instance to finish warming up", () => app.output().includes("is warm"));
+  const warm = await status(`${app.url}/health/ready`);
+  assert.equal(warm.status, 200, `expected 200 from /health/ready once warm; got ${warm.status} ${warm.body}`);
+  await setReady(app, false);
+  const drained = await status(`${app.url}/health/ready`);
+  assert.equal(drained.status, 503, `expected 503 from /health/ready after PUT /admin/ready {"ready": false}; got ${drained.status} ${drained.body}`);
+  assert.equal((await status(`${app.url}/health/live`)).status, 200, "/health/live should still answer 200 while the instance is drained");
+  await setReady(app, true);
+  const back = await status(`${app.url}/health/ready`);
+  assert.equal(back.status, 200, `expected 200 from /health/ready after PUT /admin/ready {"ready": true}; got ${back.status} ${back.body}`);
+});
+
+// The operator drains app3. It is alive (its /health/live says so) but not ready; HAProxy must
+// stop sending it requests within 5 seconds, and take it back once it is ready again.
+test("an instance that reports not ready gets no requests within 5 seconds, and gets them back when ready", async () => {
+  const cluster = await startCluster();
+  const app3 = cluster.apps[2]!;
+  await setReady(app3, false);
+  let seen = "";
+  await until(
+    "HAProxy to take app3 out of rotation",
+    async () => {
+      seen = (await cluster.servers()).get("app3")?.status ?? "(no row)";
+      return !seen.startsWith("UP") && seen !== "no check";
+    },
+    5000,
+  ).catch(() => {
+    assert.fail(
+      `expected HAProxy to take app3 out of rotation within 5 s of its /health/ready turning 503 (a check on the readiness endpoint, every second or faster); its status is still "${seen}"`,
+    );
+  });
+  const answers = await load(cluster.lb.url, { total: 60, concurrency: 3 });
+  const counts = countBy(answers);
+  assert.equal(counts.app3, 0, `expected no request to reach the drained app3; it got ${counts.app3} of ${answers.length}`);
+  assert.equal(answers.filter((a) => a.status !== 200).length, 0, `requests should still succeed on app1 and app2; ${describeFailures(answers)}`);
+
+  await setReady(app3, true);
+  await until(
+    "HAProxy to put app3 back in rotation",
+    async () => {
+      seen = (await cluster.servers()).get("app3")?.status ?? "(no row)";
+      return seen.startsWith("UP");
+    },
+    5000,
+  ).catch(() => assert.fail(`expected app3 back UP within 5 s of its /health/ready answering 200 again; its status is "${seen}"`));
+});

@@ -62,7 +62,9 @@ test("a lab page lists its commands once, lab start among them, says which servi
     if (lab.manifest.services.includes("redis")) assert.match(backends, /REDIS_URL.*compose Redis.*redis-server/s, lab.id);
     if (lab.manifest.services.some((s) => s.startsWith("mongo"))) assert.match(backends, /MONGO_URL.*stand-in/s, lab.id);
     if (lab.manifest.services.includes("mongo-replset")) assert.match(backends, /replica set with 300/, lab.id);
-    if (lab.manifest.services.length === 0) assert.match(backends, /needs no database/, lab.id);
+    if (lab.manifest.services.includes("haproxy")) assert.match(backends, /HAProxy.*haproxy\.cfg/s, lab.id);
+    if (lab.manifest.services.includes("varnish")) assert.match(backends, /Varnish.*VCL/s, lab.id);
+    if (lab.manifest.services.length === 0) assert.match(backends, /needs no service/, lab.id);
   }
   await context.close();
 });

@@ -44,6 +44,21 @@ test("page titles name the site once: the home page is just the site's name", as
   assert.equal(await title("/labs/"), "Labs | Scalable APIs Workbook");
 });
 
+test("the sidebar lists every lesson on every page, and every lab only on lab pages (elsewhere one link to the labs index)", async () => {
+  const labs = await listLabs(repoRoot);
+  const nav = async (path: string) => {
+    const html = await readFile(htmlFile(path), "utf8");
+    return html.slice(html.indexOf('<ul class="wb-nav wb-nav--top">'), html.indexOf("</sl-sidebar-pane>"));
+  };
+  const lessonNav = await nav("/lessons/statelessness/");
+  assert.match(lessonNav, /<a href="\/labs\/" class="large">Labs<\/a>/, "a lesson's sidebar links to the labs index");
+  for (const lab of labs) assert.ok(!lessonNav.includes(`href="/labs/${lab.id}/"`), `a lesson's sidebar does not list ${lab.id}`);
+  assert.ok(lessonNav.includes('href="/lessons/interview-prep/"'), "every lesson is listed");
+  const labNav = await nav(`/labs/${labs[0]!.id}/`);
+  for (const lab of labs) assert.ok(labNav.includes(`href="/labs/${lab.id}/"`), `a lab page's sidebar lists ${lab.id}`);
+  assert.ok((await nav(`/labs/${labs[0]!.id}/hints/`)).includes(`href="/labs/${labs.at(-1)!.id}/"`), "so does a lab's hints page");
+});
+
 test("a lab page lists its commands once, lab start among them, says which services it will use, and links to its hints", async () => {
   const context = await newContext(site);
   const page = await context.newPage();

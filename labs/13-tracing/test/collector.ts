@@ -72,6 +72,12 @@ export async function startCollector(): Promise<Collector> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
+  const release = () => {
+    holding = false;
+    const waiting = parked;
+    parked = [];
+    waiting.forEach((resume) => resume());
+  };
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -80,12 +86,7 @@ export async function startCollector(): Promise<Collector> {
     exportsAnswered: () => answered,
     otherRequests: () => others,
     hold: () => void (holding = true),
-    release() {
-      holding = false;
-      const waiting = parked;
-      parked = [];
-      waiting.forEach((resume) => resume());
-    },
+    release,
     trace: (traceId) => spans.filter((span) => span.traceId === traceId),
     async waitFor(what, check, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -97,7 +98,7 @@ export async function startCollector(): Promise<Collector> {
       }
     },
     async close() {
-      this.release();
+      release();
       server.closeAllConnections();
       server.close();
       await once(server, "close");

@@ -67,8 +67,8 @@ async function startStack(ctx: BenchContext, collector: Collector, emailUrl: str
     ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
     EMAIL_URL: emailUrl,
   });
-  const api = await startInstance({ entry: path.join(ctx.appDir, "src/server.ts"), env: env("lab13-api"), startTimeoutMs: 30_000 });
-  const worker = await startProcess({ entry: path.join(ctx.appDir, "src/worker.ts"), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 30_000 });
+  const api = await startInstance({ entry: path.join(ctx.appDir, "src/server.ts"), env: env("lab13-api"), startTimeoutMs: 90_000 });
+  const worker = await startProcess({ entry: path.join(ctx.appDir, "src/worker.ts"), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 90_000 });
   return { api, worker };
 }
 

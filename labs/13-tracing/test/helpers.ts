@@ -52,8 +52,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WORKER_CONCURRENCY: "2",
     ...options.env,
   });
-  const api = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: env("lab13-api"), name: "API", startTimeoutMs: 30_000 });
-  const worker = await startProcess({ entry: new URL("../src/worker.ts", import.meta.url), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 30_000, name: "worker" });
+  const api = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: env("lab13-api"), name: "API", startTimeoutMs: 90_000 });
+  const worker = await startProcess({ entry: new URL("../src/worker.ts", import.meta.url), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 90_000, name: "worker" });
   const stack = { api, worker, provider, collector };
   stacks.push(stack);
   return stack;
@@ -123,7 +123,7 @@ export function descendsFrom(spans: readonly ReceivedSpan[], span: ReceivedSpan,
 
 /** The welcome email of this sign-up has reached the provider, and the worker has logged it. */
 export async function emailSent(stack: Stack, signedUp: { email: string; body: Record<string, unknown> }): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 40_000;
   const logged = () => logLines(stack.worker).some((line) => line.msg === "welcome email sent" && line.userId === signedUp.body.id);
   while (!stack.provider.requests.some((r) => r.to === signedUp.email) || !logged()) {
     if (Date.now() > deadline) throw new Error(`the worker never sent (and logged) the welcome email to ${signedUp.email}. Its output:\n${stack.worker.output()}`);

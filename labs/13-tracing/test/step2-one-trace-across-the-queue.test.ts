@@ -5,7 +5,7 @@ import { Kind, byId, descendsFrom, emailSent, explain, signUp, startStack, trace
 let stack: Stack;
 before(async () => {
   stack = await startStack();
-});
+}, { timeout: 120_000 });
 
 const isConsumer = (s: ReceivedSpan) => s.kind === Kind.CONSUMER && s.service === "lab13-worker";
 const isProviderCall = (stack: Stack) => (s: ReceivedSpan) =>
@@ -18,7 +18,7 @@ async function traced(caller: TraceParent): Promise<{ email: string; trace: Rece
   await emailSent(stack, answer);
   const trace = () => stack.collector.trace(caller.traceId);
   await stack.collector
-    .waitFor(`the worker's CONSUMER span and its call to the provider, in the request's trace ${caller.traceId}`, () => trace().some(isConsumer) && trace().some(isProviderCall(stack)), 10_000)
+    .waitFor(`the worker's CONSUMER span and its call to the provider, in the request's trace ${caller.traceId}`, () => trace().some(isConsumer) && trace().some(isProviderCall(stack)), 20_000)
     .catch((error: Error) => {
       const elsewhere = stack.collector.spans.filter((s) => s.service === "lab13-worker" && s.traceId !== caller.traceId && (isConsumer(s) || isProviderCall(stack)(s)));
       throw new Error(
@@ -30,7 +30,7 @@ async function traced(caller: TraceParent): Promise<{ email: string; trace: Rece
   return { email: answer.email, trace: trace() };
 }
 
-test("one POST is one trace: API server span → enqueue (PRODUCER) → worker (CONSUMER) → the worker's call to the provider", async () => {
+test("one POST is one trace: API server span → enqueue (PRODUCER) → worker (CONSUMER) → the worker's call to the provider", { timeout: 150_000 }, async () => {
   const caller = traceParent();
   const { email, trace } = await traced(caller);
 
@@ -64,7 +64,7 @@ test("one POST is one trace: API server span → enqueue (PRODUCER) → worker (
   );
 });
 
-test("two sign-ups at the same time stay two traces, each with its own job", async () => {
+test("two sign-ups at the same time stay two traces, each with its own job", { timeout: 150_000 }, async () => {
   const callers = [traceParent(), traceParent()];
   const results = await Promise.all(callers.map((caller) => traced(caller)));
   for (const [i, { trace }] of results.entries()) {

@@ -5,9 +5,9 @@ import { Kind, byId, descendsFrom, emailSent, logLine, logLines, signUp, startSt
 let stack: Stack;
 before(async () => {
   stack = await startStack();
-});
+}, { timeout: 120_000 });
 
-test("the API's and the worker's log lines for one sign-up carry its trace_id and the span_id of a span in it", async () => {
+test("the API's and the worker's log lines for one sign-up carry its trace_id and the span_id of a span in it", { timeout: 150_000 }, async () => {
   const caller = traceParent();
   const answer = await signUp(stack, { traceparent: caller.header });
   assert.equal(answer.status, 202);
@@ -20,14 +20,14 @@ test("the API's and the worker's log lines for one sign-up carry its trace_id an
   assert.equal(workerLine.trace_id, caller.traceId, `expected the worker's "welcome email sent" line to carry the request's trace_id ${caller.traceId}; got ${JSON.stringify(workerLine)}`);
 
   const trace = () => stack.collector.trace(caller.traceId);
-  await stack.collector.waitFor("the API's and the worker's spans named by the log lines' span_id", () => byId(trace(), String(apiLine.span_id)) !== undefined && byId(trace(), String(workerLine.span_id)) !== undefined, 10_000);
+  await stack.collector.waitFor("the API's and the worker's spans named by the log lines' span_id", () => byId(trace(), String(apiLine.span_id)) !== undefined && byId(trace(), String(workerLine.span_id)) !== undefined, 20_000);
   assert.equal(byId(trace(), String(apiLine.span_id))!.service, "lab13-api", "expected the API line's span_id to name one of the API's spans");
   const consumer = trace().find((s) => s.kind === Kind.CONSUMER);
   const workerSpan = byId(trace(), String(workerLine.span_id))!;
   assert.ok(consumer && descendsFrom(trace(), workerSpan, consumer.spanId), `expected the worker line's span_id to name its CONSUMER span or a span under it; it names "${workerSpan.name}"`);
 });
 
-test("each line carries the trace of the request it was written for, and lines outside any span carry none", async () => {
+test("each line carries the trace of the request it was written for, and lines outside any span carry none", { timeout: 150_000 }, async () => {
   const callers = [traceParent(), traceParent(), traceParent()];
   const answers = await Promise.all(callers.map((caller) => signUp(stack, { traceparent: caller.header })));
   for (const [i, answer] of answers.entries()) {

@@ -21,7 +21,7 @@ async function sentinel(stack: Stack): Promise<string> {
   return caller.traceId;
 }
 
-test("TRACE_SAMPLE_RATIO=0: new traces are dropped in both processes, a caller's sampled trace is kept in both", async () => {
+test("TRACE_SAMPLE_RATIO=0: new traces are dropped in both processes, a caller's sampled trace is kept in both", { timeout: 150_000 }, async () => {
   const stack = await startStack({ env: { TRACE_SAMPLE_RATIO: "0" } });
   const unsampled = await signUp(stack);
   assert.equal(unsampled.status, 202, "expected sign-ups to work whatever is sampled");
@@ -31,7 +31,7 @@ test("TRACE_SAMPLE_RATIO=0: new traces are dropped in both processes, a caller's
   assert.deepEqual(stray.map((s) => `${s.service} "${s.name}"`), [], `expected no span of the sign-up without a traceparent at ratio 0; got:\n${explain(stray)}`);
 });
 
-test("TRACE_SAMPLE_RATIO=1: a caller's NOT-sampled decision (flags 00) is kept, in the API and in the worker", async () => {
+test("TRACE_SAMPLE_RATIO=1: a caller's NOT-sampled decision (flags 00) is kept, in the API and in the worker", { timeout: 150_000 }, async () => {
   const stack = await startStack({ env: { TRACE_SAMPLE_RATIO: "1" } });
   const caller = traceParent(false);
   const answer = await signUp(stack, { traceparent: caller.header });
@@ -41,7 +41,7 @@ test("TRACE_SAMPLE_RATIO=1: a caller's NOT-sampled decision (flags 00) is kept, 
   assert.deepEqual(stray.map((s) => `${s.service} "${s.name}" trace ${s.traceId}`), [], `expected nothing exported for a request whose caller did not sample it; got:\n${explain(stray)}`);
 });
 
-test("TRACE_SAMPLE_RATIO=0.5: some traces are kept, and each one kept is whole (the worker follows the API's decision)", async () => {
+test("TRACE_SAMPLE_RATIO=0.5: some traces are kept, and each one kept is whole (the worker follows the API's decision)", { timeout: 150_000 }, async () => {
   const stack = await startStack({ env: { TRACE_SAMPLE_RATIO: "0.5" } });
   const signUps = [];
   for (let i = 0; i < 16; i++) signUps.push(await signUp(stack));
@@ -55,7 +55,7 @@ test("TRACE_SAMPLE_RATIO=0.5: some traces are kept, and each one kept is whole (
   assert.deepEqual([...apiTraces].filter((id) => !workerTraces.has(id)), [], "expected the worker to keep every job whose request was kept (its parent was sampled)");
 });
 
-test("a TRACE_SAMPLE_RATIO that is not a number from 0 to 1 stops the process with a message naming it", async () => {
+test("a TRACE_SAMPLE_RATIO that is not a number from 0 to 1 stops the process with a message naming it", { timeout: 150_000 }, async () => {
   const { env } = await labServices(["redis", "mongo"]);
   for (const bad of ["abc", "1.5"]) {
     const api = await startProcess({

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Kind, emailSent, explain, signUp, startStack, traceParent } from "./helpers.ts";
 
-test("a collector that does not answer holds no request, and loses no span once it answers", async () => {
+test("a collector that does not answer holds no request, and loses no span once it answers", { timeout: 150_000 }, async () => {
   const stack = await startStack();
   // Warm up (connections, first spans) while the collector still answers.
   await emailSent(stack, await signUp(stack));
@@ -28,7 +28,7 @@ test("a collector that does not answer holds no request, and loses no span once 
   }
 });
 
-test("SIGTERM sends the spans still buffered before the process exits", async () => {
+test("SIGTERM sends the spans still buffered before the process exits", { timeout: 150_000 }, async () => {
   // A schedule this long means nothing leaves on the timer: only the shutdown can send it.
   const stack = await startStack({ env: { OTEL_BSP_SCHEDULE_DELAY: "600000" } });
   const caller = traceParent();

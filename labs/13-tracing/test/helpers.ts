@@ -40,6 +40,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     // Batches leave every 100 ms instead of every 5 s, so tests do not wait.
     OTEL_BSP_SCHEDULE_DELAY: "100",
+    // An export may wait 30 s for its answer (default 10 s): step 5 holds the collector that long on a busy machine.
+    OTEL_EXPORTER_OTLP_TIMEOUT: "30000",
     // What @opentelemetry/exporter-trace-otlp-http sends anyway; an SDK left to build its exporter from
     // the environment would send protobuf otherwise.
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",

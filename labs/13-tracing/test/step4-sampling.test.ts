@@ -15,7 +15,7 @@ async function sentinel(stack: Stack): Promise<string> {
   await stack.collector.waitFor(
     `the whole trace of a sign-up whose caller SAMPLED it (flags 01), in the API and in the worker: a parent's decision is kept whatever the ratio`,
     () => trace().some((s) => s.kind === Kind.SERVER) && trace().some(isConsumer),
-    10_000,
+    20_000,
   );
   await new Promise((resolve) => setTimeout(resolve, 400));
   return caller.traceId;

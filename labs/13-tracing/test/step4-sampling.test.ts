@@ -63,7 +63,8 @@ test("a TRACE_SAMPLE_RATIO that is not a number from 0 to 1 stops the process wi
       env: { ...env, NODE_OPTIONS: `--import=${new URL("../src/telemetry.ts", import.meta.url).href}`, TRACE_SAMPLE_RATIO: bad, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", PORT: "0" },
       name: `API with TRACE_SAMPLE_RATIO=${bad}`,
     });
-    const exit = await Promise.race([api.exited(), new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 15_000))]);
+    // Either it exits, or it gets as far as listening (the app's "listening" line): no clock involved.
+    const exit = await Promise.race([api.exited(), api.waitFor(/listening/, 90_000).then(() => "running" as const)]);
     if (exit === "running") await api.kill();
     assert.ok(exit !== "running" && exit.code !== 0, `expected TRACE_SAMPLE_RATIO=${bad} to stop the API at start-up; it kept running`);
     assert.match(api.output(), /TRACE_SAMPLE_RATIO/, `expected the start-up error to name TRACE_SAMPLE_RATIO; the output:\n${api.output()}`);

@@ -135,4 +135,16 @@ describe("docker-compose.yml", () => {
     assert.ok(published.some((p) => p.container === bind("LB_BIND")), "the frontend's LB_BIND port must be published");
     assert.ok(published.some((p) => p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published");
   });
+
+  test("Jaeger runs under the observability profile and takes OTLP over HTTP on 127.0.0.1:4318, where lab 13 exports by default", () => {
+    const jaeger = compose.services.jaeger;
+    assert.ok(jaeger, "expected a jaeger service (lab 13 exports its traces to it)");
+    assert.deepEqual(jaeger.profiles, ["observability"], "jaeger should be in the observability profile");
+    assert.match(String((jaeger as { image?: string }).image), /^jaegertracing\/(jaeger|all-in-one):\d/, "expected a pinned Jaeger all-in-one image");
+    const published = (jaeger.ports ?? []).map(parsePort);
+    for (const [port, what] of [[4318, "OTLP/HTTP (the exporter's default endpoint, http://localhost:4318)"], [16686, "the UI"]] as const) {
+      assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.host === port && p.container === port), `expected jaeger to publish ${what} on 127.0.0.1:${port}; got ${JSON.stringify(jaeger.ports)}`);
+    }
+    assert.match(JSON.stringify(jaeger.healthcheck?.test), /13133/, "expected the healthcheck to ask Jaeger's health_check extension (port 13133)");
+  });
 });

@@ -15,6 +15,7 @@ export const lessons = [
   { slug: "pagination", title: "Pagination and filtering at scale" },
   { slug: "connection-pooling", title: "Connection pooling" },
   { slug: "observability", title: "Observability" },
+  { slug: "distributed-tracing", title: "Distributed tracing" },
   { slug: "graceful-shutdown", title: "Graceful shutdown" },
   { slug: "cpu-bound-work", title: "CPU-bound work" },
   { slug: "scaling-patterns", title: "Scaling patterns" },

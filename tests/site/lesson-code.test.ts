@@ -30,11 +30,13 @@ const lessonLabs: Record<string, string[]> = {
   pagination: ["05-pagination"],
   "connection-pooling": ["06-connection-pooling"],
   observability: ["07-observability"],
+  "distributed-tracing": ["13-tracing"],
   "graceful-shutdown": ["08-graceful-shutdown"],
   "cpu-bound-work": ["12-cpu-bound"],
   "scaling-patterns": [
     "01-statelessness", "02-cache-aside", "03-queues", "04-read-replicas",
     "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "12-cpu-bound",
+    "13-tracing",
   ],
   "interview-prep": [],
 };

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Kind, emailSent, explain, signUp, startStack, traceParent } from "./helpers.ts";
+
+test("a collector that does not answer holds no request, and loses no span once it answers", { timeout: 150_000 }, async () => {
+  const stack = await startStack();
+  // Warm up (connections, first spans) while the collector still answers.
+  await emailSent(stack, await signUp(stack));
+  stack.collector.hold();
+  const callers = Array.from({ length: 12 }, () => traceParent());
+  const answers = await Promise.all(
+    callers.map((caller) =>
+      signUp(stack, { traceparent: caller.header }).catch((error: Error) => {
+        throw new Error(`expected POST /users to answer while the collector holds its answers; it did not (${error.message}): the request waits for the export`);
+      }),
+    ),
+  );
+  assert.deepEqual(answers.map((a) => a.status), callers.map(() => 202));
+  stack.collector.release();
+  for (const answer of answers) await emailSent(stack, answer);
+  for (const caller of callers) {
+    const trace = () => stack.collector.trace(caller.traceId);
+    await stack.collector
+      .waitFor(`every span of trace ${caller.traceId} (the server span and the worker's CONSUMER span) after the collector answered again`, () => trace().some((s) => s.kind === Kind.SERVER) && trace().some((s) => s.kind === Kind.CONSUMER), 15_000)
+      .catch((error: Error) => {
+        throw new Error(`spans were lost while the collector was slow (an exporter per span runs out of room for requests in flight; a batch waits in a bounded buffer): ${error.message}`);
+      });
+  }
+});
+
+test("SIGTERM sends the spans still buffered before the process exits", { timeout: 150_000 }, async () => {
+  // A schedule this long means nothing leaves on the timer: only the shutdown can send it.
+  const stack = await startStack({ env: { OTEL_BSP_SCHEDULE_DELAY: "600000" } });
+  const caller = traceParent();
+  const answer = await signUp(stack, { traceparent: caller.header });
+  await emailSent(stack, answer);
+  assert.deepEqual(stack.collector.trace(caller.traceId), [], "expected nothing exported yet with a schedule of 10 minutes (OTEL_BSP_SCHEDULE_DELAY)");
+  await stack.api.stop({ timeoutMs: 15_000 });
+  await stack.worker.stop({ timeoutMs: 15_000 });
+  const trace = stack.collector.trace(caller.traceId);
+  assert.ok(trace.some((s) => s.kind === Kind.SERVER && s.service === "lab13-api"), `expected the API to send its buffered spans on SIGTERM, before exiting; the collector has:\n${explain(trace)}`);
+  assert.ok(trace.some((s) => s.kind === Kind.CONSUMER && s.service === "lab13-worker"), `expected the worker to send its buffered spans on SIGTERM, before exiting; the collector has:\n${explain(trace)}`);
+});

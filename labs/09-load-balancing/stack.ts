@@ -19,9 +19,21 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await haproxy?.stop();
-  for (const child of children) child.kill("SIGTERM");
+  // Exit only once every instance has: whoever stopped us may check right away that nothing is left.
+  await Promise.all(children.map(stopChild));
   process.exit(0);
 };
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
 // Whatever ends this process, the instances end with it.

@@ -9,7 +9,8 @@ export interface RoutePolicy {
 
 /**
  * TODO(3): tell Express how many proxies in front of the app can be trusted, so that req.ip is
- * the address the nearest trusted proxy saw, not whatever a client wrote into X-Forwarded-For.
+ * the address the outermost of those trusted proxies saw (the one the client connected to), not
+ * whatever a client wrote into X-Forwarded-For.
  */
 export function trustProxies(app: Express, hops: number): void {
   void app;

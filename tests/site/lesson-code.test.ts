@@ -24,6 +24,7 @@ const lessonLabs: Record<string, string[]> = {
   "load-balancing": ["09-load-balancing"],
   "rate-limiting": ["10-rate-limiting"],
   "caching-layers": ["02-cache-aside"],
+  "http-caching": ["11-http-caching"],
   "cache-aside": ["02-cache-aside"],
   queues: ["03-queues"],
   "read-replicas": ["04-read-replicas"],
@@ -35,8 +36,8 @@ const lessonLabs: Record<string, string[]> = {
   "cpu-bound-work": ["12-cpu-bound"],
   "scaling-patterns": [
     "01-statelessness", "02-cache-aside", "03-queues", "04-read-replicas",
-    "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "12-cpu-bound",
-    "13-tracing",
+    "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "11-http-caching",
+    "12-cpu-bound", "13-tracing",
   ],
   "interview-prep": [],
 };

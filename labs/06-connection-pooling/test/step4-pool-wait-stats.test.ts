@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Instance } from "#kit/testing/index.ts";
+import { labServices, type Instance } from "#kit/testing/index.ts";
+import { loadConfig } from "../src/config.ts";
+import { createDatabase } from "../src/db.ts";
 import { burst, pooledFixture, startApp } from "./helpers.ts";
 
 // Each product query is held 300 ms by the proxy: with a pool of 2, ten requests queue for a
@@ -49,5 +51,32 @@ describe("GET /pool reports how long requests waited for a pooled connection", (
         "Record each checkout's durationMS, in milliseconds, from the connectionCheckedOut event (TODO(4)).",
     );
     assert.ok((stats.waitMs?.p95 ?? 0) >= holdMs, `expected the p95 wait to be at least one query time (${holdMs} ms); got ${JSON.stringify(stats)}`);
+  });
+});
+
+describe("each Database keeps its own wait statistics", () => {
+  // Two Databases in one process (two tenants, a test and the app, a worker and the API) must not
+  // share one set of figures: each pool's waits are its own.
+  it("operations through one Database add checkouts to its stats and none to another's", async () => {
+    const { mongoUrl, namespace } = await labServices(["mongo"]);
+    const config = loadConfig({ MONGO_URL: mongoUrl, WORKBOOK_NS: namespace, MONGO_MIN_POOL_SIZE: "0" });
+    const first = createDatabase(config);
+    const second = createDatabase(config);
+    try {
+      await second.withDb((db) => db.command({ ping: 1 }));
+      const secondBefore = second.poolStats().checkouts;
+      const firstBefore = first.poolStats().checkouts;
+      for (let i = 0; i < 5; i++) await first.withDb((db) => db.command({ ping: 1 }));
+      const firstAdded = first.poolStats().checkouts - firstBefore;
+      const secondAdded = second.poolStats().checkouts - secondBefore;
+      assert.ok(firstAdded >= 5, `expected five operations through the first Database to add at least 5 checkouts to its stats; they added ${firstAdded}`);
+      assert.equal(
+        secondAdded,
+        0,
+        `expected the second Database's stats to stay as they were while only the first one worked; they gained ${secondAdded} checkouts. Is the stats object shared at module scope?`,
+      );
+    } finally {
+      await Promise.allSettled([first.close(), second.close()]);
+    }
   });
 });

@@ -18,6 +18,21 @@ describe("step 7: a deadline, and a second signal, end a stuck drain", { concurr
     assert.ok(waited >= 1450, `expected the app to keep waiting for the hung request until the 1500 ms deadline; it exited after ${Math.round(waited)} ms`);
   });
 
+  test("the deadline counts from the signal, not from the end of the drain delay: a delay longer than SHUTDOWN_TIMEOUT_MS is cut short with code 1", async () => {
+    // The platform's SIGKILL comes SHUTDOWN_TIMEOUT_MS-and-a-bit after its SIGTERM, whatever the
+    // process was doing. A 1.5 s deadline must end this process long before the 30 s delay is over;
+    // 15 s leaves a loaded machine ten times the margin.
+    const app = await startApp({ DRAIN_DELAY_MS: "30000", SHUTDOWN_TIMEOUT_MS: "1500" });
+    app.signal("SIGTERM");
+    const { code, signal } = await exitWithin(
+      app,
+      15_000,
+      "SHUTDOWN_TIMEOUT_MS is 1500 and counts from SIGTERM, so the process should be gone long before its 30 s drain delay ends (is the deadline started after the delay?)",
+    );
+    assert.equal(signal, null, `expected the app to exit by itself at the deadline; it was ended by ${signal}`);
+    assert.equal(code, 1, `expected exit code 1 when the deadline cuts the drain delay short; got ${code}`);
+  });
+
   for (const [first, second, expected] of [
     ["SIGTERM", "SIGTERM", 143],
     ["SIGTERM", "SIGINT", 130],

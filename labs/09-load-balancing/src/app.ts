@@ -7,6 +7,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The API one instance serves. HAProxy (haproxy.cfg) spreads clients over three of them. */
 export function createApp(config: Config, state: InstanceState) {
   const app = express();
+  // TODO(5): Express matches routes without regard to case, so /ADMIN/ready reaches the /admin
+  // handler; make routing case-sensitive, whatever HAProxy lets through.
   app.use(express.json({ limit: "1kb" }));
   app.use((_req, res, next) => {
     res.set("X-Instance", config.instance);

@@ -33,17 +33,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Start three instances and HAProxy with labs/09-load-balancing/haproxy.cfg in front of them; wait until all three are UP. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const workMs = options.workMs ?? [10, 10, 10];
-  const apps: Instance[] = [];
-  for (let i = 0; i < 3; i++) {
-    apps.push(
-      await startInstance({
+  // The three start side by side: starting Node is most of a scenario's set-up time.
+  const started = await Promise.allSettled(
+    [0, 1, 2].map((i) =>
+      startInstance({
         entry: new URL("../src/server.ts", import.meta.url),
         env: { LB_LAB_TRACE: "1", INSTANCE: `app${i + 1}`, WORK_MS: String(workMs[i] ?? 10), WARMUP_MS: String(options.warmupMs ?? 200) },
         name: `app${i + 1}`,
         // Generous: on a shared machine under load, starting Node can take many seconds.
         startTimeoutMs: 60_000,
       }),
-    );
+    ),
+  );
+  const apps = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    await Promise.all(apps.map((app) => app.kill()));
+    throw failed.reason;
   }
   let lb: ResolvedHaproxy;
   try {
@@ -73,11 +79,35 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   running.push(cluster);
   for (const app of apps) await until(`${app.name} to finish warming up`, () => app.output().includes("is warm"), 60_000);
   // Every server must be taking traffic before a scenario starts (with health checks, that takes `rise` checks).
+  let statuses = "";
   await until("HAProxy to report app1, app2 and app3 UP (or without health checks, no check at all)", async () => {
     const rows = await servers();
+    statuses = ["app1", "app2", "app3"].map((name) => `${name} ${rows.get(name)?.status ?? "(no row)"} (last check: ${rows.get(name)?.check_status ?? "-"} ${rows.get(name)?.check_code ?? ""})`).join(", ");
     return ["app1", "app2", "app3"].every((name) => /^(UP|no check)$/.test(rows.get(name)?.status ?? ""));
-  }, 60_000);
+  }, 30_000).catch((error: Error) => {
+    throw new Error(`${error.message}; the three instances are warm, and HAProxy says: ${statuses}`);
+  });
   return cluster;
+}
+
+/**
+ * Wait until HAProxy's status of `server` matches `wanted`. Fails at once when the server has no
+ * health checks at all ("no check"): its status can never change, so waiting would only hide that.
+ */
+export async function untilStatus(cluster: Cluster, server: string, wanted: RegExp, what: string, timeoutMs: number): Promise<string> {
+  let status = "";
+  await until(
+    what,
+    async () => {
+      status = (await cluster.servers()).get(server)?.status ?? "(no row)";
+      if (status === "no check") throw new Error(`HAProxy does not check ${server} at all (its status is "no check"), so it can never mark it otherwise`);
+      return wanted.test(status);
+    },
+    timeoutMs,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; ${server}'s status is "${status}"`);
+  });
+  return status;
 }
 
 /** Wait until `check()` holds; fail naming what was awaited. */

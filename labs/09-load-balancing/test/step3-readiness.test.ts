@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startInstance } from "#kit/testing/index.ts";
-import { countBy, describeFailures, load, setReady, startCluster, until } from "./helpers.ts";
+import { countBy, describeFailures, load, setReady, startCluster, until, untilStatus } from "./helpers.ts";
 
 async function status(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
@@ -34,18 +34,8 @@ test("an instance that reports not ready gets no requests within 5 seconds, and 
   const cluster = await startCluster();
   const app3 = cluster.apps[2]!;
   await setReady(app3, false);
-  let seen = "";
-  await until(
-    "HAProxy to take app3 out of rotation",
-    async () => {
-      seen = (await cluster.servers()).get("app3")?.status ?? "(no row)";
-      return !seen.startsWith("UP") && seen !== "no check";
-    },
-    5000,
-  ).catch(() => {
-    assert.fail(
-      `expected HAProxy to take app3 out of rotation within 5 s of its /health/ready turning 503 (a check on the readiness endpoint, every second or faster); its status is still "${seen}"`,
-    );
+  await untilStatus(cluster, "app3", /^(?!UP)/, "HAProxy to take app3 out of rotation", 5000).catch((error: Error) => {
+    assert.fail(`expected HAProxy to take app3 out of rotation within 5 s of its /health/ready turning 503 (a check on the readiness endpoint, every second or faster); ${error.message}`);
   });
   const answers = await load(cluster.lb.url, { total: 60, concurrency: 3 });
   const counts = countBy(answers);
@@ -53,12 +43,7 @@ test("an instance that reports not ready gets no requests within 5 seconds, and 
   assert.equal(answers.filter((a) => a.status !== 200).length, 0, `requests should still succeed on app1 and app2; ${describeFailures(answers)}`);
 
   await setReady(app3, true);
-  await until(
-    "HAProxy to put app3 back in rotation",
-    async () => {
-      seen = (await cluster.servers()).get("app3")?.status ?? "(no row)";
-      return seen.startsWith("UP");
-    },
-    5000,
-  ).catch(() => assert.fail(`expected app3 back UP within 5 s of its /health/ready answering 200 again; its status is "${seen}"`));
+  await untilStatus(cluster, "app3", /^UP/, "HAProxy to put app3 back in rotation", 5000).catch((error: Error) =>
+    assert.fail(`expected app3 back UP within 5 s of its /health/ready answering 200 again; ${error.message}`),
+  );
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeFailures, loadUntil, sleep, startCluster, until } from "./helpers.ts";
+import { describeFailures, loadUntil, sleep, startCluster, untilStatus } from "./helpers.ts";
 
 // app3 dies and comes back. A fresh process is cold: for 1.5 s it answers /work with 503 ("warming
 // up"), and after that its caches are still empty. Four clients keep sending requests throughout.
@@ -13,9 +13,9 @@ test("an instance that comes back cold gets no request before it is ready, then 
   const scenario = (async () => {
     await sleep(300);
     await app3.kill();
-    await until("HAProxy to mark the killed app3 DOWN", async () => (await app3Row()).status?.startsWith("DOWN") ?? false, 5000);
+    await untilStatus(cluster, "app3", /^DOWN/, "HAProxy to mark the killed app3 DOWN", 5000);
     await app3.restart();
-    await until("the restarted app3 to be UP in HAProxy again", async () => (await app3Row()).status?.startsWith("UP") ?? false, 60_000);
+    await untilStatus(cluster, "app3", /^UP/, "the restarted app3 to be UP in HAProxy again", 60_000);
     throttleAtUp = (await app3Row()).throttle ?? "";
     await sleep(2500);
     throttleLater = (await app3Row()).throttle ?? "";

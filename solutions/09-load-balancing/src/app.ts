@@ -7,6 +7,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The API one instance serves. HAProxy (haproxy.cfg) spreads clients over three of them. */
 export function createApp(config: Config, state: InstanceState) {
   const app = express();
+  // Routes match with their exact case: /ADMIN/ready must not reach the /admin handler. Set before
+  // the first app.use(), because Express builds its router, with the settings of that moment, then.
+  app.set("case sensitive routing", true);
   app.use(express.json({ limit: "1kb" }));
   app.use((_req, res, next) => {
     res.set("X-Instance", config.instance);

@@ -12,7 +12,7 @@ async function sentinel(stack: Stack): Promise<string> {
   const answer = await signUp(stack, { traceparent: caller.header });
   await emailSent(stack, answer);
   const trace = () => stack.collector.trace(caller.traceId);
-  await stack.collector.waitFor(
+  await stack.waitFor(
     `the whole trace of a sign-up whose caller SAMPLED it (flags 01), in the API and in the worker: a parent's decision is kept whatever the ratio`,
     () => trace().some((s) => s.kind === Kind.SERVER) && trace().some(isConsumer),
     20_000,

@@ -20,7 +20,7 @@ test("a collector that does not answer holds no request, and loses no span once 
   for (const answer of answers) await emailSent(stack, answer);
   for (const caller of callers) {
     const trace = () => stack.collector.trace(caller.traceId);
-    await stack.collector
+    await stack
       .waitFor(`every span of trace ${caller.traceId} (the server span and the worker's CONSUMER span) after the collector answered again`, () => trace().some((s) => s.kind === Kind.SERVER) && trace().some((s) => s.kind === Kind.CONSUMER), 15_000)
       .catch((error: Error) => {
         throw new Error(`spans were lost while the collector was slow (an exporter per span runs out of room for requests in flight; a batch waits in a bounded buffer): ${error.message}`);

@@ -27,6 +27,8 @@ export interface StackOptions {
 
 const probe = new URL("./support/sdk-probe.ts", import.meta.url).href;
 const stacks: Stack[] = [];
+/** Starts still under way: a `before` that timed out must not leave them running once they finish. */
+const starting = new Set<Promise<{ kill(): Promise<unknown> }>>();
 let stackCount = 0;
 let users = 0;
 
@@ -65,11 +67,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   });
   // Both start at once: loading the SDK costs each process seconds, and neither needs the other to start.
-  const starting = [
+  const launches = [
     startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: env("lab13-api"), name: "API", startTimeoutMs: 90_000 }),
     startProcess({ entry: new URL("../src/worker.ts", import.meta.url), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 90_000, name: "worker" }),
   ] as const;
-  const [apiStart, workerStart] = await Promise.allSettled(starting);
+  for (const launch of launches) starting.add(launch);
+  const [apiStart, workerStart] = await Promise.allSettled(launches);
+  for (const launch of launches) starting.delete(launch);
   if (apiStart.status === "rejected" || workerStart.status === "rejected") {
     // The failure that matters is the start-up error; the one that did start is killed quietly.
     if (apiStart.status === "fulfilled") await apiStart.value.kill();
@@ -179,6 +183,7 @@ export function explain(spans: readonly ReceivedSpan[]): string {
 
 /** After the file: every process must exit by itself on SIGTERM (and flush its spans on the way). */
 after(async () => {
+  for (const launch of starting) void launch.then((proc) => proc.kill(), () => undefined);
   const stopping = stacks.flatMap((stack) => [stack.api.stop({ timeoutMs: 15_000 }), stack.worker.stop({ timeoutMs: 15_000 })]);
   const stopped = await Promise.allSettled(stopping);
   for (const stack of stacks) {

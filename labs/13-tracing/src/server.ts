@@ -23,12 +23,18 @@ await once(server, "listening");
 log.info(`13-tracing API listening on http://${config.host}:${config.port} (database ${config.namespace})`);
 
 // Stop taking requests, let the ones in flight finish, close the connections, then hand the spans
-// still in memory to the collector before the process goes.
-process.once("SIGTERM", async () => {
+// still in memory to the collector before the process goes. SIGINT (Ctrl-C) too: a signal with a
+// handler no longer exits by itself, and one without a handler exits without the flush.
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   server.close();
   await once(server, "close");
   await queue.close();
   await mongo.close();
   await shutdownTelemetry();
   process.exit(0);
-});
+}
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -22,8 +22,14 @@ worker.on("failed", (job, error) => log.warn({ jobId: job?.id, err: error }, "we
 await worker.waitUntilReady();
 log.info(`worker ready: queue ${WELCOME_QUEUE}, prefix ${config.namespace}, concurrency ${config.concurrency}`);
 
-process.once("SIGTERM", async () => {
+// SIGINT (Ctrl-C) as SIGTERM: close the worker, then flush the spans still in memory, then exit.
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   await worker.close();
   await shutdownTelemetry();
   process.exit(0);
-});
+}
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

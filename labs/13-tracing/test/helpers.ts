@@ -3,6 +3,7 @@ import { after } from "node:test";
 import { labServices, startInstance, startProcess, type Instance, type RunningProcess } from "#kit/testing/index.ts";
 import { startFakeEmailProvider, type FakeEmailProvider } from "../src/email-provider.ts";
 import { describeSpans, startCollector, type Collector, type ReceivedSpan } from "./collector.ts";
+import { waitForSpans, type Traced } from "./support/waiting.ts";
 
 export { Kind, describeSpans, type Collector, type ReceivedSpan } from "./collector.ts";
 
@@ -11,6 +12,12 @@ export interface Stack {
   worker: RunningProcess;
   provider: FakeEmailProvider;
   collector: Collector;
+  /**
+   * Resolve once `check()` is true. Fails as soon as the outcome is known, naming the cause: a process
+   * exited, has no SDK, failed to flush or reported an SDK error; or both processes have flushed
+   * repeatedly and what was awaited has still not arrived.
+   */
+  waitFor(what: string, check: () => boolean, timeoutMs?: number): Promise<void>;
 }
 
 export interface StackOptions {
@@ -18,7 +25,10 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
+const probe = new URL("./support/sdk-probe.ts", import.meta.url).href;
 const stacks: Stack[] = [];
+/** Starts still under way: a `before` that timed out must not leave them running once they finish. */
+const starting = new Set<Promise<{ kill(): Promise<unknown> }>>();
 let stackCount = 0;
 let users = 0;
 
@@ -35,7 +45,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = (service: string) => ({
     ...services.env,
     WORKBOOK_NS: namespace,
-    NODE_OPTIONS: `--import=${new URL("../src/telemetry.ts", import.meta.url).href}`,
+    // The probe (test/support/sdk-probe.ts) comes second, once the learner's telemetry has run: it lets
+    // a waiting test ask the process to flush, and learn at once that nothing is coming, and why.
+    NODE_OPTIONS: `--import=${new URL("../src/telemetry.ts", import.meta.url).href} --import=${probe}`,
     OTEL_SERVICE_NAME: service,
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     // Batches leave every 100 ms instead of every 5 s, so tests do not wait.
@@ -54,9 +66,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     WORKER_CONCURRENCY: "2",
     ...options.env,
   });
-  const api = await startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: env("lab13-api"), name: "API", startTimeoutMs: 90_000 });
-  const worker = await startProcess({ entry: new URL("../src/worker.ts", import.meta.url), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 90_000, name: "worker" });
-  const stack = { api, worker, provider, collector };
+  // Both start at once: loading the SDK costs each process seconds, and neither needs the other to start.
+  const launches = [
+    startInstance({ entry: new URL("../src/server.ts", import.meta.url), env: env("lab13-api"), name: "API", startTimeoutMs: 90_000 }),
+    startProcess({ entry: new URL("../src/worker.ts", import.meta.url), env: env("lab13-worker"), readyPattern: /worker ready/, readyTimeoutMs: 90_000, name: "worker" }),
+  ] as const;
+  for (const launch of launches) starting.add(launch);
+  const [apiStart, workerStart] = await Promise.allSettled(launches);
+  for (const launch of launches) starting.delete(launch);
+  if (apiStart.status === "rejected" || workerStart.status === "rejected") {
+    // The failure that matters is the start-up error; the one that did start is killed quietly.
+    if (apiStart.status === "fulfilled") await apiStart.value.kill();
+    if (workerStart.status === "fulfilled") await workerStart.value.kill();
+    throw apiStart.status === "rejected" ? apiStart.reason : (workerStart as PromiseRejectedResult).reason;
+  }
+  const api = apiStart.value;
+  const worker = workerStart.value;
+  const traced: Traced[] = [
+    { name: "API", service: "lab13-api", get child() { return api.child; }, output: () => api.output() },
+    { name: "worker", service: "lab13-worker", child: worker.child, output: () => worker.output() },
+  ];
+  const stack: Stack = { api, worker, provider, collector, waitFor: (what, check, timeoutMs) => waitForSpans(traced, collector, what, check, timeoutMs) };
   stacks.push(stack);
   return stack;
 }
@@ -129,6 +159,9 @@ export async function emailSent(stack: Stack, signedUp: { email: string; body: R
   const logged = () => logLines(stack.worker).some((line) => line.msg === "welcome email sent" && line.userId === signedUp.body.id);
   while (!stack.provider.requests.some((r) => r.to === signedUp.email) || !logged()) {
     if (Date.now() > deadline) throw new Error(`the worker never sent (and logged) the welcome email to ${signedUp.email}. Its output:\n${stack.worker.output()}`);
+    if (stack.worker.child.exitCode !== null || stack.worker.child.signalCode !== null) {
+      throw new Error(`the worker exited (code ${stack.worker.child.exitCode}) before it sent the welcome email to ${signedUp.email}. Its output:\n${stack.worker.output()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -150,6 +183,7 @@ export function explain(spans: readonly ReceivedSpan[]): string {
 
 /** After the file: every process must exit by itself on SIGTERM (and flush its spans on the way). */
 after(async () => {
+  for (const launch of starting) void launch.then((proc) => proc.kill(), () => undefined);
   const stopping = stacks.flatMap((stack) => [stack.api.stop({ timeoutMs: 15_000 }), stack.worker.stop({ timeoutMs: 15_000 })]);
   const stopped = await Promise.allSettled(stopping);
   for (const stack of stacks) {

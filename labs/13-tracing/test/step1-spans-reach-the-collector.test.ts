@@ -17,7 +17,7 @@ test("POST /users reaches the collector as a SERVER span named after the route, 
   assert.equal(answer.status, 202, `expected POST /users to answer 202; got ${answer.status} ${JSON.stringify(answer.body)}`);
   const trace = () => stack.collector.trace(caller.traceId);
   const server = () => trace().find((s) => s.kind === Kind.SERVER && s.service === "lab13-api");
-  await stack.collector.waitFor(`the API's SERVER span of POST /users (trace ${caller.traceId}, service.name "lab13-api")`, () => server() !== undefined && trace().some((s) => dbSystem(s) === "mongodb"), 15_000);
+  await stack.waitFor(`the API's SERVER span of POST /users (trace ${caller.traceId}, service.name "lab13-api")`, () => server() !== undefined && trace().some((s) => dbSystem(s) === "mongodb"), 15_000);
   const span = server()!;
   assert.equal(span.name, "POST /users", `expected the server span to be named after the method and the route, "POST /users"; got "${span.name}"`);
   const mongo = trace().filter((s) => dbSystem(s) === "mongodb");
@@ -25,7 +25,7 @@ test("POST /users reaches the collector as a SERVER span named after the route, 
     mongo.some((s) => s.kind === Kind.CLIENT && descendsFrom(trace(), s, span.spanId)),
     `expected a MongoDB CLIENT span (the insert) under the server span; the trace holds:\n${explain(trace())}`,
   );
-  await stack.collector.waitFor("a Redis (ioredis) span in the trace of POST /users", () => trace().some((s) => dbSystem(s) === "redis"), 5_000);
+  await stack.waitFor("a Redis (ioredis) span in the trace of POST /users", () => trace().some((s) => dbSystem(s) === "redis"), 5_000);
   assert.ok(
     trace().some((s) => dbSystem(s) === "redis" && s.kind === Kind.CLIENT && descendsFrom(trace(), s, span.spanId)),
     `expected the Redis commands of the enqueue as CLIENT spans under the server span; the trace holds:\n${explain(trace())}`,
@@ -39,7 +39,7 @@ test("the worker is traced too: its call to the email provider reaches the colle
   const port = new URL(stack.provider.url).port;
   const toProvider = (s: ReceivedSpan) =>
     s.service === "lab13-worker" && s.kind === Kind.CLIENT && httpMethod(s) === "POST" && String(s.attributes["server.port"] ?? s.attributes["net.peer.port"] ?? "") === port;
-  await stack.collector.waitFor(`an HTTP CLIENT span from service.name "lab13-worker" for POST ${stack.provider.url}/emails`, () => stack.collector.spans.some(toProvider), 15_000);
+  await stack.waitFor(`an HTTP CLIENT span from service.name "lab13-worker" for POST ${stack.provider.url}/emails`, () => stack.collector.spans.some(toProvider), 15_000);
   // BullMQ's workers talk to Redis all the time (polling for jobs, stall checks): a Redis command
   // outside any request or job is not worth a trace of its own.
   const rootRedis = stack.collector.spans.filter((s) => dbSystem(s) === "redis" && s.parentSpanId === "");
@@ -68,7 +68,7 @@ test("GET /users/:id: every id gives the same span names (the route, never the r
   }
   for (const { path, traceId } of traces) {
     const server = () => stack.collector.trace(traceId).find((s) => s.kind === Kind.SERVER);
-    await stack.collector.waitFor(`the SERVER span of GET ${path}`, () => server() !== undefined, 15_000);
+    await stack.waitFor(`the SERVER span of GET ${path}`, () => server() !== undefined, 15_000);
     assert.equal(server()!.name, "GET /users/:id", `expected GET ${path} to be named after its route, "GET /users/:id"; got "${server()!.name}"`);
   }
   const names = traces.flatMap(({ traceId }) => stack.collector.trace(traceId).map((s) => s.name));

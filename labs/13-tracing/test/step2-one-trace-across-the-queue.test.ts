@@ -17,7 +17,7 @@ async function traced(caller: TraceParent): Promise<{ email: string; trace: Rece
   assert.equal(answer.status, 202, `expected POST /users to answer 202; got ${answer.status}`);
   await emailSent(stack, answer);
   const trace = () => stack.collector.trace(caller.traceId);
-  await stack.collector
+  await stack
     .waitFor(`the worker's CONSUMER span and its call to the provider, in the request's trace ${caller.traceId}`, () => trace().some(isConsumer) && trace().some(isProviderCall(stack)), 20_000)
     .catch((error: Error) => {
       const elsewhere = stack.collector.spans.filter((s) => s.service === "lab13-worker" && s.traceId !== caller.traceId && (isConsumer(s) || isProviderCall(stack)(s)));

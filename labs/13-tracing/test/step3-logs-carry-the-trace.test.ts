@@ -20,7 +20,7 @@ test("the API's and the worker's log lines for one sign-up carry its trace_id an
   assert.equal(workerLine.trace_id, caller.traceId, `expected the worker's "welcome email sent" line to carry the request's trace_id ${caller.traceId}; got ${JSON.stringify(workerLine)}`);
 
   const trace = () => stack.collector.trace(caller.traceId);
-  await stack.collector.waitFor("the API's and the worker's spans named by the log lines' span_id", () => byId(trace(), String(apiLine.span_id)) !== undefined && byId(trace(), String(workerLine.span_id)) !== undefined, 20_000);
+  await stack.waitFor("the API's and the worker's spans named by the log lines' span_id", () => byId(trace(), String(apiLine.span_id)) !== undefined && byId(trace(), String(workerLine.span_id)) !== undefined, 20_000);
   assert.equal(byId(trace(), String(apiLine.span_id))!.service, "lab13-api", "expected the API line's span_id to name one of the API's spans");
   const consumer = trace().find((s) => s.kind === Kind.CONSUMER);
   const workerSpan = byId(trace(), String(workerLine.span_id))!;

@@ -1,8 +1,10 @@
 // lesson: rate-limiting
-// claim: A fixed window of 100 requests per minute lets a client send 200 in two seconds across the window edge; a token bucket with the same average rate never lets more than its capacity through at once.
+// claim: For "100 per 10 s", a client that fires its first burst just before a window boundary and then keeps asking gets about 200 requests into one 10-second span from a fixed window, a sliding window counter and a token bucket, and exactly 100 from a sliding window log; evenly spread traffic gets about 100 from all four.
 
-const LIMIT = 100; // per 60 s
-const WINDOW_MS = 60_000;
+const LIMIT = 100;
+const WINDOW_MS = 10_000;
+
+// Each limiter is a function of the time in ms (called in increasing order) that answers admit or refuse.
 
 function fixedWindow() {
   const counts = new Map();
@@ -15,12 +17,37 @@ function fixedWindow() {
   };
 }
 
-// Refills LIMIT tokens per window, continuously; holds at most `capacity`.
-function tokenBucket(capacity) {
-  let tokens = capacity;
+// One timestamp per admitted request; count those in the last WINDOW_MS.
+function slidingLog() {
+  const log = [];
+  return (now) => {
+    while (log.length > 0 && log[0] <= now - WINDOW_MS) log.shift();
+    if (log.length >= LIMIT) return false;
+    log.push(now);
+    return true;
+  };
+}
+
+// Two counters: this fixed window's, and the previous one's weighted by how much of it still overlaps.
+function slidingCounter() {
+  const counts = new Map();
+  return (now) => {
+    const window = Math.floor(now / WINDOW_MS);
+    const elapsed = (now % WINDOW_MS) / WINDOW_MS;
+    const current = counts.get(window) ?? 0;
+    const estimate = (counts.get(window - 1) ?? 0) * (1 - elapsed) + current;
+    if (estimate >= LIMIT) return false;
+    counts.set(window, current + 1);
+    return true;
+  };
+}
+
+// Holds up to LIMIT tokens and refills LIMIT per WINDOW_MS, continuously; starts full.
+function tokenBucket() {
+  let tokens = LIMIT;
   let last = 0;
   return (now) => {
-    tokens = Math.min(capacity, tokens + ((now - last) * LIMIT) / WINDOW_MS);
+    tokens = Math.min(LIMIT, tokens + ((now - last) * LIMIT) / WINDOW_MS);
     last = now;
     if (tokens < 1) return false;
     tokens -= 1;
@@ -28,16 +55,38 @@ function tokenBucket(capacity) {
   };
 }
 
-// The client waits until 59 s, then fires 300 requests over 2 s (one every ~7 ms), across the edge at 60 s.
-const burst = Array.from({ length: 300 }, (_, i) => 59_000 + (i * 2_000) / 300);
-
-function run(label, allow) {
-  let accepted = 0;
-  for (const t of burst) if (allow(t)) accepted++;
-  console.log(`${label}: ${String(accepted).padStart(3)} of ${burst.length} accepted between 59 s and 61 s`);
+/** The most admitted requests in any span of WINDOW_MS (the span starts at an admitted request). */
+function worstWindow(times) {
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && times[j] < times[i] + WINDOW_MS) j++;
+    best = Math.max(best, j - i);
+  }
+  return best;
 }
 
-console.log(`limit: ${LIMIT} requests per minute (average 1.7/s)`);
-run("fixed window          ", fixedWindow());
-run("token bucket, cap 100 ", tokenBucket(100));
-run("token bucket, cap 20  ", tokenBucket(20));
+function admittedTimes(limiter, requests) {
+  return requests.filter((t) => limiter(t));
+}
+
+// Adversary: silent until 9.5 s, just before the first boundary at 10 s, then one request every
+// millisecond until 40 s: it takes everything each algorithm offers, the moment it is offered.
+const adversary = Array.from({ length: 30_500 }, (_, i) => 9_500 + i);
+// Evenly spread: 15 requests a second (one every 66.7 ms) for 40 s, 1.5 times the policy's rate.
+const even = Array.from({ length: 600 }, (_, i) => (i * 1_000) / 15);
+
+const algorithms = [
+  ["fixed window", fixedWindow],
+  ["sliding log", slidingLog],
+  ["sliding counter", slidingCounter],
+  ["token bucket", tokenBucket],
+];
+
+console.log(`policy: ${LIMIT} requests per ${WINDOW_MS / 1000} s`);
+console.log("most admitted in any 10 s span:");
+console.log("                 burst at edge   even 15/s");
+for (const [name, make] of algorithms) {
+  const burst = worstWindow(admittedTimes(make(), adversary));
+  const spread = worstWindow(admittedTimes(make(), even));
+  console.log(`${name.padEnd(17)}${String(burst).padStart(13)}${String(spread).padStart(12)}`);
+}

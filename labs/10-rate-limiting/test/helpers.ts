@@ -1,7 +1,10 @@
 import net from "node:net";
+import { createApp } from "../src/app.ts";
+import { readConfig } from "../src/config.ts";
+import { createLimiter } from "../src/limiter.ts";
 import { after, before } from "node:test";
 import { Redis } from "ioredis";
-import { labServices, startInstances, stopAll, type Instance } from "#kit/testing/index.ts";
+import { labServices, startInstance, stopAll, type Instance } from "#kit/testing/index.ts";
 
 export interface Gateway {
   apps: Instance[];
@@ -19,6 +22,8 @@ export interface GatewayOptions {
   apiKeys?: string[];
   /** Point the app at another Redis (a RedisProxy's url) instead of the lab's. */
   redisUrl?: (labRedisUrl: string) => Promise<string>;
+  /** Per instance, how far its wall clock (Date) is off, in ms: instances on real machines disagree. */
+  clockSkewMs?: number[];
 }
 
 /** App processes (two by default) sharing one Redis, each called directly: no load balancer decides for the test. */
@@ -27,30 +32,36 @@ export function useGateway(options: GatewayOptions): () => Gateway {
   before(async () => {
     const { redisUrl, namespace, env } = await labServices(["redis"]);
     const appRedis = options.redisUrl ? await options.redisUrl(redisUrl) : redisUrl;
-    const apps = await startInstances(options.instances ?? 2, {
-      entry: new URL("../src/server.ts", import.meta.url),
-      // Generous: on a loaded machine a node process can take many seconds to start.
-      startTimeoutMs: 60_000,
-      env: {
-        ...env,
-        REDIS_URL: appRedis,
-        RATE_LIMIT: String(options.limit),
-        RATE_WINDOW_SECONDS: String(options.windowSeconds),
-        TRUST_PROXY_HOPS: String(options.trustProxyHops ?? 1),
-        API_KEYS: (options.apiKeys ?? ["key-alpha", "key-beta", "key-gamma"]).join(","),
-      },
-    });
-    gateway = { apps, redis: new Redis(redisUrl), namespace, limit: options.limit, windowSeconds: options.windowSeconds };
-    // An instance that has just started may still be connecting to Redis; the tests count from the
-    // moment its limiter answers (a RateLimit field appears), or after 15 s, whichever comes first.
-    for (const app of apps) {
-      const deadline = performance.now() + 15_000;
-      while (performance.now() < deadline) {
-        const warm = await call(app.url, { ip: "192.0.2.1", via: options.trustProxyHops === 2 ? ["10.0.0.1"] : [] }).catch(() => undefined);
-        if (warm?.headers.get("ratelimit")) break;
-        await sleep(100);
+    const apps: Instance[] = [];
+    try {
+      for (let i = 0; i < (options.instances ?? 2); i++) {
+        const skew = options.clockSkewMs?.[i] ?? 0;
+        apps.push(
+          await startInstance({
+            name: `instance ${i + 1}`,
+            entry: new URL("../src/server.ts", import.meta.url),
+            // Generous: on a loaded machine a node process can take many seconds to start.
+            startTimeoutMs: 60_000,
+            env: {
+              ...env,
+              REDIS_URL: appRedis,
+              RATE_LIMIT: String(options.limit),
+              RATE_WINDOW_SECONDS: String(options.windowSeconds),
+              TRUST_PROXY_HOPS: String(options.trustProxyHops ?? 1),
+              API_KEYS: (options.apiKeys ?? ["key-alpha", "key-beta", "key-gamma"]).join(","),
+              ...(skew === 0
+                ? {}
+                : { LAB_CLOCK_SKEW_MS: String(skew), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${new URL("./skewed-clock.mjs", import.meta.url).href}`.trim() }),
+            },
+          }),
+        );
       }
+    } catch (error) {
+      await Promise.all(apps.map((app) => app.kill()));
+      throw error;
     }
+    gateway = { apps, redis: new Redis(redisUrl), namespace, limit: options.limit, windowSeconds: options.windowSeconds };
+    for (const app of apps) await untilDecided(app, { ip: "192.0.2.1", via: options.trustProxyHops === 2 ? ["10.0.0.1"] : [] });
   });
   after(async () => {
     if (!gateway) return;
@@ -65,6 +76,51 @@ export function useGateway(options: GatewayOptions): () => Gateway {
   return () => {
     if (!gateway) throw new Error("the gateway did not start");
     return gateway;
+  };
+}
+
+/**
+ * Wait until an instance's limiter decides, so that the tests count from there: a process that has
+ * just started may still be connecting to Redis. The probe is an order, a route that fails closed:
+ * 503 (or 500, for code that does not catch the limiter's error yet) means "could not decide", and
+ * any other answer, or a RateLimit field, means it did. A starter that never asks Redis decides at
+ * once, so nothing waits for a signal that will never come. The 15 s bound is only for a Redis that
+ * never answers; the tests that follow then fail with their own cause.
+ */
+export async function untilDecided(app: Instance, probe: Pick<CallOptions, "ip" | "via">): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(`${app.name} exited (code ${app.child.exitCode}, signal ${app.child.signalCode}) while the tests waited for its limiter. Its output:\n${app.output()}`);
+    }
+    const reply = await call(app.url, { ...probe, method: "POST", timeoutMs: 5_000 }).catch(() => undefined);
+    if (reply && (reply.headers.get("ratelimit") !== null || (reply.status !== 503 && reply.status !== 500))) return;
+    await sleep(100);
+  }
+}
+
+export interface LocalGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The app inside the test process, on a free port, configured by `env` (RATE_LIMIT, ...) on the lab's
+ * Redis under its own prefix. Cheaper than a process, and two of them share a module scope, as two
+ * apps in one real process would.
+ */
+export async function localGateway(name: string, env: Record<string, string>): Promise<LocalGateway> {
+  const { redisUrl, namespace } = await labServices(["redis"]);
+  const config = readConfig({ REDIS_URL: redisUrl, WORKBOOK_NS: `${namespace}:${name}`, ...env });
+  const limiter = createLimiter(config);
+  const server = createApp(config, limiter, name).listen(0, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await limiter.close();
+    },
   };
 }
 

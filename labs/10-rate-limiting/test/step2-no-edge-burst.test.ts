@@ -51,5 +51,18 @@ describe("step 2: no burst at the edge of a window", () => {
       worst.count <= LIMIT,
       `expected at most ${LIMIT} admitted requests in any ${WINDOW_SECONDS} s (the policy); ${worst.count} were admitted within ${WINDOW_SECONDS} s of each other (admitted at ms ${timeline}). A fixed window starts again from zero at each boundary, so spending the budget just before and just after one doubles it; a token bucket with a burst of ${LIMIT} lets a full burst plus the refill through. Count the requests of the last ${WINDOW_SECONDS} seconds, whenever "now" is.`,
     );
+
+    // Memory per client is bounded by the quota: a log that only ever grows (old entries never
+    // removed, the key's expiry refreshed by every call) costs more with every request a client makes.
+    const { redis, namespace } = gateway();
+    for (const key of await redis.keys(`${namespace}:*`)) {
+      const type = await redis.type(key);
+      const size =
+        type === "zset" ? await redis.zcard(key) : type === "list" ? await redis.llen(key) : type === "hash" ? await redis.hlen(key) : type === "set" ? await redis.scard(key) : 0;
+      assert.ok(
+        size <= LIMIT,
+        `expected no key to hold more than ${LIMIT} entries (the quota) for one client; ${key} (a ${type}) holds ${size} after ${all.length} requests. Remove the entries that have left the window as you go, or the log grows with every request the client ever made.`,
+      );
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { admitted, call, freshIp, statuses, useGateway, type Reply } from "./helpers.ts";
+import { admitted, call, freshIp, localGateway, statuses, useGateway, type Reply } from "./helpers.ts";
 
 const LIMIT = 5;
 const WINDOW_SECONDS = 60;
@@ -91,5 +91,23 @@ describe("step 3: who the client is, behind two trusted proxies (TRUST_PROXY_HOP
       200,
       `expected another client (${neighbour}) behind the same inner proxy to have its own budget; got ${other.status}. Read the number of trusted hops from the configuration (config.trustProxyHops), not a constant.`,
     );
+  });
+});
+
+describe("step 3: who the client is, with no proxy of ours in front (TRUST_PROXY_HOPS=0)", () => {
+  test("X-Forwarded-For from a client that connects directly is not believed at all", async () => {
+    // The app in this process, called straight from 127.0.0.1 with a new made-up address each time
+    // and nothing appended by a proxy of ours.
+    const gateway = await localGateway("no-proxy", { RATE_LIMIT: String(LIMIT), RATE_WINDOW_SECONDS: String(WINDOW_SECONDS), TRUST_PROXY_HOPS: "0" });
+    try {
+      const replies = await series(3 * LIMIT, (i) => call(gateway.url, { spoof: `203.0.113.${i + 1}` }));
+      assert.equal(
+        admitted(replies),
+        LIMIT,
+        `expected ${LIMIT} of ${3 * LIMIT} admitted: every request came from 127.0.0.1 with no proxy of ours in front (TRUST_PROXY_HOPS=0), each with a different X-Forwarded-For; got ${statuses(replies)}. With zero trusted hops the header is whatever the caller wrote: the client is the socket's address. Trusting "loopback", or \`true\` when no hop count is set, gives every made-up address a fresh budget.`,
+      );
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { call, freshIp, intParam, parseSfList, sleep } from "./helpers.ts";
+import { call, freshIp, intParam, localGateway, parseSfList, sleep } from "./helpers.ts";
 import { useGateway } from "./helpers.ts";
 
 const LIMIT = 4;
@@ -50,6 +50,9 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
     const ip = freshIp();
     const first = await call(apps[0]!.url, { ip });
     for (let i = 1; i < LIMIT; i++) await call(apps[i % 2]!.url, { ip });
+    // Known at once, so checked before the wait below: a client that has spent its budget is refused.
+    const spent = await call(apps[1]!.url, { ip });
+    assert.equal(spent.status, 429, `expected request ${LIMIT + 1} of one client, right after its ${LIMIT} admitted ones, to be refused; got ${spent.status}`);
     // Ask when about 1.5 s remain: far from a whole second, so rounding down and rounding up differ.
     await sleep(Math.max(0, first.sent + WINDOW_SECONDS * 1000 - 1500 - performance.now()));
     const refused = await call(apps[1]!.url, { ip });
@@ -74,5 +77,32 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
     await sleep(Math.max(0, refused.received + retryAfter * 1000 - performance.now()) + 50);
     const back = await call(apps[0]!.url, { ip });
     assert.equal(back.status, 200, `expected a request sent once Retry-After (${retryAfter} s) had passed to be admitted; got ${back.status}. Round the wait up to whole seconds, never down.`);
+  });
+
+  test("two gateways in one process each advertise their own policy", async () => {
+    // Anything computed once at module scope (a policy header, a config read from the environment)
+    // is shared by every app in the process; each gateway must describe the config it was given.
+    const policies = [
+      { name: "small", limit: 2, windowSeconds: 5 },
+      { name: "large", limit: 7, windowSeconds: 9 },
+    ];
+    const running = await Promise.all(
+      policies.map(({ name, limit, windowSeconds }) => localGateway(name, { RATE_LIMIT: String(limit), RATE_WINDOW_SECONDS: String(windowSeconds), TRUST_PROXY_HOPS: "1" })),
+    );
+    try {
+      const ip = freshIp();
+      for (const [i, { limit, windowSeconds }] of policies.entries()) {
+        const reply = await call(running[i]!.url, { ip });
+        const header = reply.headers.get("ratelimit-policy");
+        const [policy] = parseSfList("RateLimit-Policy", header);
+        assert.deepEqual(
+          [intParam("RateLimit-Policy", policy!, "q", header), intParam("RateLimit-Policy", policy!, "w", header)],
+          [limit, windowSeconds],
+          `expected the gateway configured with ${limit} per ${windowSeconds} s to say q=${limit};w=${windowSeconds}; got ${JSON.stringify(header)}. Build the header from the config gate() receives, not from a module-level value or the environment.`,
+        );
+      }
+    } finally {
+      await Promise.allSettled(running.map((gateway) => gateway.close()));
+    }
   });
 });

@@ -99,13 +99,14 @@ export interface Answer {
 /**
  * One request with node:http, the body read as text. (fetch would add "Cache-Control: no-cache"
  * to any request with If-None-Match, as the Fetch standard says, which turns off Express's 304.)
+ * `localAddress` binds the client to another loopback address, to stand for a stranger.
  */
-export function get(url: string, headers: Record<string, string> = {}, method = "GET", body?: unknown): Promise<Answer> {
+export function get(url: string, headers: Record<string, string> = {}, method = "GET", body?: unknown, localAddress?: string): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method, agent: false, timeout: 10_000, headers: payload === undefined ? headers : { "content-type": "application/json", ...headers } },
+      { method, agent: false, timeout: 10_000, localAddress, headers: payload === undefined ? headers : { "content-type": "application/json", ...headers } },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

@@ -38,6 +38,26 @@ describe("step 2: validators, and 304 for a client that already holds the curren
     });
   }
 
+  for (const [path, headers] of [["/products/1", { "accept-language": "de" }], ["/products", {}]] as const) {
+    test(`a 304 for ${path} carries the ETag, Cache-Control and Vary its 200 carries (RFC 9110 §15.4.5)`, async () => {
+      const full = await get(`${stack.origin.url}${path}`, headers);
+      const etag = etagOf(full, `GET ${path}`);
+      const short = await get(`${stack.origin.url}${path}`, { ...headers, "if-none-match": etag });
+      assertNotModified(short, `GET ${path}`);
+      // A cache that revalidates its copy with this 304 takes the new freshness and the new
+      // validator from it; a bare 304 leaves it with the old ones.
+      for (const name of ["etag", "cache-control", "vary"]) {
+        const expected = full.headers.get(name);
+        if (expected === null) continue;
+        assert.equal(
+          short.headers.get(name),
+          expected,
+          `expected the 304 for ${path} to carry the ${name} of its 200 (${expected}); it had ${short.headers.get(name) ?? "none"}. A server must send ETag, Cache-Control and Vary on a 304 when the 200 would carry them`,
+        );
+      }
+    });
+  }
+
   test("the two languages of a product have different ETags (they are different bodies)", async () => {
     const en = etagOf(await get(`${stack.origin.url}/products/2`, { "accept-language": "en" }), "the English /products/2");
     const de = etagOf(await get(`${stack.origin.url}/products/2`, { "accept-language": "de" }), "the German /products/2");

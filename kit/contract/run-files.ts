@@ -28,6 +28,34 @@ export interface FileRunOptions {
 }
 
 /**
+ * The process groups of the runs in flight. A run has its own group (so it can be killed whole), which also
+ * keeps a Ctrl-C in the terminal from reaching it: a signal that ends `check` ends them here, then ends
+ * `check` as it would have.
+ */
+const groups = new Set<number>();
+const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const onEndSignal = (signal: NodeJS.Signals) => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const name of endSignals) process.removeListener(name, onEndSignal);
+  process.kill(process.pid, signal);
+};
+function track(pid: number | undefined): () => void {
+  if (pid === undefined) return () => {};
+  if (groups.size === 0) for (const name of endSignals) process.on(name, onEndSignal);
+  groups.add(pid);
+  return () => {
+    groups.delete(pid);
+    if (groups.size === 0) for (const name of endSignals) process.removeListener(name, onEndSignal);
+  };
+}
+
+/**
  * Run some test files of a lab with the kit's reporter and collect one result per test, with its file. The contract check runs everything through this: the starter and the solved lab (every
  * file, in step order) and each stored wrong solution (the one file its header names). Unlike the runner's
  * runLabTests it has a cap on the whole run, so a test file that never ends cannot hang check or CI.
@@ -64,6 +92,7 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
   }, runTimeoutMs);
   const atExit = () => signalGroup("SIGKILL");
   process.once("exit", atExit);
+  const untrack = track(child.pid);
 
   createInterface({ input: child.stdout! }).on("line", (line) => {
     let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
@@ -96,11 +125,15 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
     child.once("error", (error) => {
       clearTimeout(timer);
       process.removeListener("exit", atExit);
+      untrack();
       reject(error);
     });
     child.once("close", (code) => {
       clearTimeout(timer);
       process.removeListener("exit", atExit);
+      untrack();
+      // A file process of the run that outlived the runner (it ignored the SIGTERM) goes with its group.
+      signalGroup("SIGKILL");
       summary.exitCode = code;
       if (stoppedEarly) {
         // Killed on purpose after a real failure: that failure is the result.

@@ -113,10 +113,15 @@ function run() {
   const node = resolveNode();
   // Node first on PATH, so that whatever the command starts (npm run, astro, node --test) gets it too.
   const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH || ""}` };
+  // On Linux the Node child gets SIGTERM from the kernel if this process dies, even by SIGKILL
+  // (setpriv --pdeathsig; kit/lifecycle.ts does the same for everything the kit starts).
+  const setpriv = process.platform === "linux" && !process.env.WORKBOOK_NO_PDEATHSIG ? ["/usr/bin/setpriv", "/bin/setpriv"].find((f) => fs.existsSync(f)) : undefined;
   const child =
     argv[0] === "--shell"
       ? spawn(argv.slice(1).join(" "), { stdio: "inherit", env, shell: true })
-      : spawn(node, argv, { stdio: "inherit", env });
+      : setpriv
+        ? spawn(setpriv, ["--pdeathsig", "TERM", "--", node, ...argv], { stdio: "inherit", env })
+        : spawn(node, argv, { stdio: "inherit", env });
   // Ctrl-C in a terminal reaches the whole process group, the child included: then wait for it to
   // finish its own shutdown rather than interrupt it twice. A signal sent to this process alone is
   // passed on.
@@ -126,6 +131,16 @@ function run() {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     });
   }
+  // npm forwards a signal to the shell it started, and that shell (dash) dies without passing it on:
+  // this process is then re-parented and hears nothing. Treat losing the parent as SIGTERM, so that
+  // `kill -TERM <npm>` stops `lab start` and everything it started.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphaned);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  }, 500);
+  orphaned.unref();
   child.on("error", (error) => {
     process.stderr.write(`error: could not start ${node}: ${error.message}\n`);
     process.exit(1);

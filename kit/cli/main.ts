@@ -5,6 +5,7 @@ import { NoMongoError, NoRedisError } from "../services/index.ts";
 import { NoStarterError } from "../scratch.ts";
 import { benchLab } from "../bench/run.ts";
 import { checkContract } from "../contract/check.ts";
+import { printLeaks } from "./commands/leaks.ts";
 import { showHint } from "./commands/hint.ts";
 import { listLabs } from "./commands/list.ts";
 import { resetLab } from "./commands/reset.ts";
@@ -14,7 +15,7 @@ import { testLab } from "./commands/test.ts";
 import { watchLab } from "./commands/watch.ts";
 import { red, say, UsageError, warn } from "./output.ts";
 
-const commands = ["list", "start", "test", "watch", "hint", "reset", "solution", "bench", "check", "help"] as const;
+const commands = ["list", "start", "test", "watch", "hint", "reset", "solution", "bench", "check", "leaks", "help"] as const;
 
 const usage = `Usage: npm run lab -- <command> [lab] [options]
 
@@ -27,6 +28,7 @@ const usage = `Usage: npm run lab -- <command> [lab] [options]
   solution <lab>       compare your files with the solution, once the lab passes   (--force)
   bench <lab>          measure the starter against your code       (--runs N, --solution)
   check [lab]          maintainers: the lab contract (starter fails, solution passes)
+  leaks [lab]          maintainers: per lab, the share of the solution copyable from README + lesson
 
 A lab is named by number or slug: 1, 01, statelessness or 01-statelessness.`;
 
@@ -95,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
       await benchLab(pick(), { runs, withSolution: values.solution });
       return 0;
     }
+    case "leaks":
+      return (await printLeaks(name ? [pick()] : labs)) ? 0 : 1;
     case "check":
       return (await checkContract(name ? [pick()] : undefined)) === 0 ? 0 : 1;
     default:

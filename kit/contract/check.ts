@@ -9,7 +9,7 @@ import { ServicePool } from "../services/pool.ts";
 import { bold, dim, green, red, say, table } from "../cli/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
-import { checkLeaks } from "./leaks.ts";
+import { checkLeaks, checkLessonLeaks, copyableShare } from "./leaks.ts";
 import { filesInStepOrder, listTestFiles } from "../runner/steps.ts";
 import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
 
@@ -91,6 +91,9 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   const steps = manifest.steps;
   const leaks = await checkLeaks(lab, steps);
   findings.push(["README/hint leaks", leaks]);
+  findings.push(["lesson leaks", await checkLessonLeaks(lab)]);
+  const share = await copyableShare(lab);
+  notes.push(dim(`copyable share: ${share.copyable} of ${share.total} solution line(s) (${Math.round(share.share * 100)} %) can be copied from the README and the lesson (goal: at most 20 %)`));
   findings.push(["steps, tests, TODOs", await checkStepsStatic(lab)]);
   const shown = 20;
   for (const line of leaks.quoted.slice(0, shown)) notes.push(dim(`leak: ${line}`));

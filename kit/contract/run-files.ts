@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawnTied } from "../lifecycle.ts";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { RunSummary, TestResult } from "../runner/run-tests.ts";
@@ -20,6 +20,39 @@ export interface FileRunOptions {
    * loop alive (a wrong solution whose close() hangs makes an after hook fail before its other cleanup runs).
    */
   forceExit?: boolean;
+  /**
+   * End the run at the first failing test (a wrong solution is rejected by that alone): the rest of the file
+   * would only add time. Only a test's own failure stops it; a run that cannot start still ends as before.
+   */
+  stopAtFirstFailure?: boolean;
+}
+
+/**
+ * The process groups of the runs in flight. A run has its own group (so it can be killed whole), which also
+ * keeps a Ctrl-C in the terminal from reaching it: a signal that ends `check` ends them here, then ends
+ * `check` as it would have.
+ */
+const groups = new Set<number>();
+const endSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const onEndSignal = (signal: NodeJS.Signals) => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const name of endSignals) process.removeListener(name, onEndSignal);
+  process.kill(process.pid, signal);
+};
+function track(pid: number | undefined): () => void {
+  if (pid === undefined) return () => {};
+  if (groups.size === 0) for (const name of endSignals) process.on(name, onEndSignal);
+  groups.add(pid);
+  return () => {
+    groups.delete(pid);
+    if (groups.size === 0) for (const name of endSignals) process.removeListener(name, onEndSignal);
+  };
 }
 
 /**
@@ -29,27 +62,39 @@ export interface FileRunOptions {
  */
 export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
   const { NODE_TEST_CONTEXT: _inherited, ...inherited } = process.env;
-  const child = spawn(
+  // In its own process group, so that stopping the run ends the file processes node --test started and the
+  // servers they started with it, not only the runner.
+  const child = spawnTied(
     process.execPath,
     ["--test", ...(options.forceExit ? ["--test-force-exit"] : []), `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...options.files],
-    { cwd: options.labDir, env: { ...inherited, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: options.labDir, env: { ...inherited, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
   let timedOut = false;
+  let stoppedEarly = false;
   const runTimeoutMs = options.runTimeoutMs ?? 300_000;
-  // SIGTERM lets node --test end the file processes it started; SIGKILL if even that hangs.
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  // SIGTERM lets node --test end the file processes it started; SIGKILL to the whole group if even that hangs.
   const stopRun = () => {
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    signalGroup("SIGTERM");
+    setTimeout(() => signalGroup("SIGKILL"), 5000).unref();
   };
   const timer = setTimeout(() => {
     timedOut = true;
     stopRun();
   }, runTimeoutMs);
-  const atExit = () => child.kill("SIGKILL");
+  const atExit = () => signalGroup("SIGKILL");
   process.once("exit", atExit);
+  const untrack = track(child.pid);
 
-  createInterface({ input: child.stdout }).on("line", (line) => {
+  createInterface({ input: child.stdout! }).on("line", (line) => {
     let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
     try {
       event = JSON.parse(line);
@@ -68,19 +113,31 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
     if (status === "pass") summary.passed++;
     else if (status === "fail") summary.failed++;
     else summary.skipped++;
+    if (status === "fail" && options.stopAtFirstFailure && !stoppedEarly) {
+      // The outcome is known; nothing in the run needs a clean stop, so the whole group goes at once.
+      stoppedEarly = true;
+      clearTimeout(timer);
+      signalGroup("SIGKILL");
+    }
   });
-  child.stderr.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.once("error", (error) => {
       clearTimeout(timer);
       process.removeListener("exit", atExit);
+      untrack();
       reject(error);
     });
     child.once("close", (code) => {
       clearTimeout(timer);
       process.removeListener("exit", atExit);
+      untrack();
+      // A file process of the run that outlived the runner (it ignored the SIGTERM) goes with its group.
+      signalGroup("SIGKILL");
       summary.exitCode = code;
-      if (timedOut) {
+      if (stoppedEarly) {
+        // Killed on purpose after a real failure: that failure is the result.
+      } else if (timedOut) {
         summary.failed++;
         summary.results.push({ name: "the test run itself", status: "fail", error: `did not finish within ${runTimeoutMs / 1000} s; killed it` });
       } else if (code !== 0 && summary.failed === 0) {

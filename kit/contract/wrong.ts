@@ -141,7 +141,7 @@ async function tryWrongSolution(lab: Lab, pool: ServicePool, dir: string, name: 
     return breach(`does not apply over the solution: ${firstLine((error as { stderr?: string }).stderr ?? (error as Error).message)}`);
   }
   try {
-    const result = await runTestFiles({ labDir: dir, files: [header.caughtBy], env: await pool.envFor(lab.manifest.services), testTimeoutMs: 60_000, forceExit: true });
+    const result = await runTestFiles({ labDir: dir, files: [header.caughtBy], env: await pool.envFor(lab.manifest.services), testTimeoutMs: 60_000, forceExit: true, stopAtFirstFailure: true });
     if (result.failed > 0) {
       const first = result.results.find((r) => r.status === "fail");
       return { rejected: true, detail: `${header.caughtBy} fails: ${first?.name ?? "?"}` };

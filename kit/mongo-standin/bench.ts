@@ -7,7 +7,8 @@
 //                                                        # in the same run, interleaved (fair on a loaded machine)
 //   node kit/mongo-standin/bench.ts --record FILE.json   # write this run's figures as a reference
 //   MONGO_URL=mongodb://... node kit/mongo-standin/bench.ts   # time a real server (no memory figure)
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTied } from '../lifecycle.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -49,7 +50,7 @@ function cpuMs(pid: number | undefined): number | undefined {
 }
 
 async function launch(label: string, cli: string): Promise<Server> {
-  const child = spawn(process.execPath, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawnTied(process.execPath, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const uri = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => { out += d; if (out.includes('\n')) resolve(out.split('\n')[0]!); });

@@ -3,6 +3,7 @@
  * one line per finished test (leaf tests only) plus anything a test printed.
  * Used as `node --test --test-reporter=<this file>`.
  */
+import path from "node:path";
 interface TestEvent {
   type: string;
   data: {
@@ -21,16 +22,27 @@ interface TestEvent {
  * keep every nested cause (fast-check reports "Property failed" and puts the assertion that failed, with
  * the values, in `cause`).
  */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const thrown = (error as { cause?: unknown }).cause instanceof Error ? ((error as { cause: Error }).cause) : error;
-  const parts = [thrown.message || thrown.name];
+  const parts = [shortenPropertyFailure(thrown.message) || thrown.name];
   let inner = (thrown as { cause?: unknown }).cause;
   for (let depth = 0; inner instanceof Error && depth < 5; depth++) {
     parts.push(`Caused by: ${inner.message || inner.name}`);
     inner = (inner as { cause?: unknown }).cause;
   }
   return parts.join("\n");
+}
+
+/**
+ * fast-check's "Property failed after 1 tests / { seed: ... } / Counterexample: [...] / Shrunk 3 time(s) /
+ * Hint: Enable verbose mode ..." is for someone who knows fast-check. The learner needs the values that
+ * failed (the counterexample) and why (the cause that follows): the rest is dropped. Other messages pass as they are.
+ */
+export function shortenPropertyFailure(message: string): string {
+  if (!/^Property failed after \d+ tests?\b/.test(message)) return message;
+  const kept = message.split("\n").filter((line) => /^Counterexample: /.test(line) || /^Got error: /.test(line));
+  return kept.length > 0 ? kept.join("\n") : message;
 }
 
 export default async function* reporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
@@ -44,6 +56,13 @@ export default async function* reporter(source: AsyncIterable<TestEvent>): Async
         if (type === "test:fail" && error && error.failureType !== "subtestsFailed") {
           yield `${JSON.stringify({ kind: "fail", name: data.name, file: data.file, error: describeError(error) })}\n`;
         }
+        continue;
+      }
+      // A hook registered at a file's top level (test/helpers.ts's after(), say) that fails is reported
+      // as a "test" named after the file it lives in. It is a failure, but not a test of the lab: say which.
+      if (type === "test:fail" && data.file && data.name === data.file) {
+        const where = path.relative(process.cwd(), data.file).split(path.sep).join("/");
+        yield `${JSON.stringify({ kind: "fail", name: `a before/after hook in ${where} failed (not a test)`, file: data.file, error: describeError(data.details?.error) })}\n`;
         continue;
       }
       const skipped = Boolean(data.skip) || Boolean(data.todo);

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawnTied } from "../lifecycle.ts";
 import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,7 +47,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Run a lab's node:test suite in a child process and collect one result per test. */
 export function runLabTests(options: RunOptions): Promise<RunSummary> {
   const targets = options.files?.length ? options.files.map((file) => path.join(options.labDir, file)) : [path.join(options.labDir, "test", "**", "*.test.ts")];
-  const child = spawn(
+  const child = spawnTied(
     process.execPath,
     // --test-force-exit: a learner's code that leaves a handle open (a Redis client, a timer) must
     // not hang `lab test` after the last test; the tests that care whether a process exits by
@@ -56,7 +56,7 @@ export function runLabTests(options: RunOptions): Promise<RunSummary> {
     { cwd: options.labDir, env: childEnv(options.env), stdio: ["ignore", "pipe", "pipe"] },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
-  const lines = createInterface({ input: child.stdout });
+  const lines = createInterface({ input: child.stdout! });
   lines.on("line", (line) => {
     let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
     try {
@@ -77,7 +77,7 @@ export function runLabTests(options: RunOptions): Promise<RunSummary> {
     else summary.skipped++;
     options.onResult?.(result);
   });
-  child.stderr.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (summary.output += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => {

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnTied } from "../lifecycle.ts";
 import { canConnect, getFreePort } from "./ports.ts";
 import { findExecutable } from "./prometheus.ts";
 import { stopChild } from "./redis.ts";
@@ -127,7 +127,7 @@ export async function resolveHaproxy(options: HaproxyResolveOptions = {}): Promi
 
 function run(binary: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnTied(binary, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -167,7 +167,7 @@ export async function startPrivateHaproxy(binary: string, config: string, vars: 
     throw new HaproxyConfigError(`HAProxy (${binary}) rejected the config:\n${checked.output.trim()}\nThe config it was given:\n${config}`);
   }
 
-  const child = spawn(binary, ["-db", "-f", configFile], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnTied(binary, ["-db", "-f", configFile], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-8000);

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawnTied } from "../lifecycle.ts";
 import { constants } from "node:fs";
 import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -97,7 +97,7 @@ export async function startPrivatePrometheus(binary: string, config: string): Pr
   await writeFile(configFile, config);
   const port = await getFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const child = spawnTied(
     binary,
     [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
     { stdio: ["ignore", "ignore", "pipe"], cwd: dir },

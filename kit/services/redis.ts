@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnTied } from "../lifecycle.ts";
 import { Redis } from "ioredis";
 import { canConnect, getFreePort } from "./ports.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
@@ -60,7 +61,7 @@ export async function resolveRedis(options: RedisResolveOptions = {}): Promise<R
 /** Start a redis-server with persistence off on a free loopback port; stopped by `stop()` or at exit. */
 export async function startPrivateRedis(binary = "redis-server"): Promise<ResolvedService> {
   const port = await getFreePort();
-  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
+  const child = spawnTied(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   const url = `redis://127.0.0.1:${port}`;

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import http from "node:http";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnTied } from "../lifecycle.ts";
 import { getFreePort } from "./ports.ts";
 import { findExecutable } from "./prometheus.ts";
 import { stopChild } from "./redis.ts";
@@ -134,10 +134,12 @@ export async function startPrivateVarnish(binary: string, vcl: string, options: 
   await writeFile(vclFile, vcl, { mode: 0o644 });
   const port = options.port ?? (await getFreePort());
   const url = `http://127.0.0.1:${port}`;
-  const args = ["-F", "-n", path.join(dir, "work"), "-a", `127.0.0.1:${port}`, "-f", vclFile, "-T", "none", "-s", "malloc,64m"];
+  // -j none: as root, the default jail switches user ids, which clears the parent-death signal that
+  // ties varnishd to this process (see kit/lifecycle.ts); without it a SIGKILLed test leaves Varnish running.
+  const args = ["-j", "none", "-F", "-n", path.join(dir, "work"), "-a", `127.0.0.1:${port}`, "-f", vclFile, "-T", "none", "-s", "malloc,64m"];
   if (options.defaultTtlSeconds !== undefined) args.push("-t", String(options.defaultTtlSeconds));
   for (const [name, value] of Object.entries(options.params ?? {})) args.push("-p", `${name}=${value}`);
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+  const child = spawnTied(binary, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
   // Keep the end of its log for error messages; reading it also keeps the pipes from filling up.
   let log = "";
   const keep = (chunk: string) => {

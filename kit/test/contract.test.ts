@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { containsLine } from "../contract/leaks.ts";
 import { parseWrongHeader } from "../contract/wrong.ts";
 import { defaultSteps, fixtureWorkbook, labCli, labId, productLine, removeFixtures, solvedCalc, starterCalc, sumLine, wrongPatch } from "./fixture-lab.ts";
 
@@ -124,6 +125,40 @@ describe("stored wrong solutions", () => {
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: src/x.ts\n--- a/src/x.ts\n") as string, /caught-by must name one test file/);
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n# note: c\n--- a/src/x.ts\n") as string, /exactly three header lines/);
     assert.match(parseWrongHeader("# wrong:\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n") as string, /header line 1 must be "# wrong: <one line>"/);
+  });
+});
+
+describe("the lesson leak rule and the copyable share", () => {
+  const lessonWith = (block: string) => `---\ntitle: Fixture\n---\n\nSome prose about adding numbers.\n\n\`\`\`ts title="other.ts"\n${block}\n\`\`\`\n`;
+
+  test("check fails when one lesson code block holds most of a solution file", async () => {
+    // Two of the four counted lines of src/calc.ts (the others are its return lines), re-indented, inside one block among other code.
+    const run = labCli(await fixtureWorkbook({ lesson: lessonWith(`function f(a: number, b: number) {\n    ${sumLine}\n  ${productLine}\n}`) }), ["check"]);
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.out, /lesson leaks\s+BREACH\s+site\/src\/content\/docs\/lessons\/fixture\.mdx, code block at line 7 holds 2 of 4 counted line\(s\) of src\/calc\.ts/);
+    assert.match(run.out, /copyable share: 2 of 4 solution line\(s\) \(50 %\)/);
+  });
+
+  test("a lesson that teaches with its own example passes, and one quoted line shows in the share only", async () => {
+    const run = labCli(await fixtureWorkbook({ lesson: lessonWith(`const price = base * (1 + taxRate); // another example\n${sumLine}`) }), ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /lesson leaks\s+ok\s+no code block of site\/src\/content\/docs\/lessons\/fixture\.mdx holds most of a solution file/);
+    assert.match(run.out, /copyable share: 1 of 4 solution line\(s\) \(25 %\)/);
+  });
+
+  test("lab leaks prints each lab's share and fails when one is over 20 %", async () => {
+    const clean = labCli(await fixtureWorkbook({ lesson: lessonWith("const price = base * (1 + taxRate);") }), ["leaks"]);
+    assert.equal(clean.code, 0, clean.out + clean.err);
+    assert.match(clean.out, /01-fixture\s+0 %\s+0 of 4\n/);
+    const over = labCli(await fixtureWorkbook({ readmeExtra: `\nThe product: \`${productLine}\`\n` }), ["leaks"]);
+    assert.equal(over.code, 1, over.out + over.err);
+    assert.match(over.out, /01-fixture\s+25 %\s+1 of 4\s+over the goal/);
+  });
+
+  test("a solution line counts only as whole words: 'retries 3' is not found in 'retries 30'", () => {
+    assert.equal(containsLine("x retries 30 y", "retries 3"), false);
+    assert.equal(containsLine("x retries 3; y", "retries 3"), true);
+    assert.equal(containsLine("balance leastconn # fewest", "balance leastconn"), true);
   });
 });
 

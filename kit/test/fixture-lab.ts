@@ -108,6 +108,8 @@ export interface FixtureOptions {
   starter?: string;
   /** More files in the lab folder: relative path -> content. */
   extraFiles?: Record<string, string>;
+  /** The lab's lesson page (site/src/content/docs/lessons/fixture.mdx); none when not given. */
+  lesson?: string;
 }
 
 const made: string[] = [];
@@ -141,6 +143,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     [path.join(lab, "test/sum.test.ts"), sumTest],
     [path.join(lab, "test/product.test.ts"), productTest],
     [path.join(solution, "src/calc.ts"), solvedCalc],
+    ...(options.lesson === undefined ? [] : [[path.join(root, "site", "src", "content", "docs", "lessons", "fixture.mdx"), options.lesson] as [string, string]]),
     ...Object.entries(options.extraFiles ?? {}).map(([name, text]): [string, string] => [path.join(lab, name), text]),
     ...Object.entries(options.wrong ?? {}).map(([name, text]): [string, string] => [path.join(solution, "wrong", name), text]),
   ];

@@ -2,7 +2,8 @@
 // the URL it prints, then SIGINT (what Ctrl-C sends) and a check that every process and port it
 // started is gone.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnTied as spawn } from "../lifecycle.ts";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { spawnTied } from "../lifecycle.ts";
 import { canConnect, getFreePort } from "../services/ports.ts";
 import { describeProcess, killNow, stopGracefully, type Exit, type StopOptions } from "./stop.ts";
 
@@ -50,7 +51,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const stop = (stopOptions?: StopOptions) => stopGracefully(child, exit, () => describeProcess(name, entry, child.pid), () => log, stopOptions);
 
   const launch = async () => {
-    child = spawn(process.execPath, [entry], {
+    child = spawnTied(process.execPath, [entry], {
       env: { ...process.env, ...options.env, PORT: String(port), HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { spawnTied } from "../lifecycle.ts";
 import { describeProcess, killNow, stopGracefully, type Exit, type StopOptions } from "./stop.ts";
 
 export interface ProcessOptions {
@@ -32,7 +33,7 @@ export interface RunningProcess {
 /** Start a long-running process that has no port, such as a queue worker. */
 export async function startProcess(options: ProcessOptions): Promise<RunningProcess> {
   const entry = typeof options.entry === "string" ? options.entry : fileURLToPath(options.entry);
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnTied(process.execPath, [entry], { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

@@ -2,12 +2,13 @@
 // Resolves the services (and prints which backend answered), seeds the lab's data, starts the
 // lab's processes in order, prints the URL and a few curl lines, and on Ctrl-C stops everything it
 // started, in reverse order. What to seed and start comes from labs/NN-slug/start.ts.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { MongoClient, type Db } from "mongodb";
 import type { Lab } from "../../labs.ts";
+import { spawnTied } from "../../lifecycle.ts";
 import { resolveServices, type Services } from "../../services/index.ts";
 import { canConnect, getFreePort } from "../../services/ports.ts";
 import { roundRobinProxy, type RoundRobinProxy } from "../../testing/proxy.ts";
@@ -94,7 +95,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, into: (line: s
 
 /** Start one process in its own process group, so Ctrl-C reaches it only through stop(), in order. */
 function launch(lab: Lab, name: string, entry: string, env: Record<string, string>): Running & { output: () => string } {
-  const child = spawn(process.execPath, [path.join(lab.dir, entry)], {
+  const child = spawnTied(process.execPath, [path.join(lab.dir, entry)], {
     cwd: lab.dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -144,16 +145,16 @@ export async function startLab(lab: Lab, options: StartOptions = {}): Promise<vo
   let stopRequested!: () => void;
   const requested = new Promise<void>((resolve) => (stopRequested = resolve));
   const onSignal = () => stopRequested();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // SIGHUP too: a closed terminal or a killed npm must not leave the lab's processes running.
+  const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of stopSignals) process.on(signal, onSignal);
 
   const stopAll = () =>
     (stopping ??= (async () => {
       for (const proc of [...running].reverse()) await stopProcess(proc);
       await proxy?.close();
       await services?.stop();
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
+      for (const signal of stopSignals) process.removeListener(signal, onSignal);
       const names = [...running].reverse().map((p) => p.name);
       if (proxy) names.push("the balancer");
       if (lab.manifest.services.length > 0) names.push("every service this command started");

@@ -1,7 +1,8 @@
 // The command-line launcher: prints a working connection string, stops cleanly on signals,
 // and explains itself when the port is taken or the flags are wrong.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTied as spawn } from '../../lifecycle.ts';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';

@@ -32,8 +32,10 @@ async function startLab(lab: string, env: Record<string, string>): Promise<Sessi
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
+      // The URL comes first, then the curl lines, then this sentence: wait for the sentence, so that a
+      // test never reads the examples before the last of them has arrived.
       const found = /is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
-      if (found) finish(undefined, found[1]!);
+      if (found && /Ctrl-C stops everything this command started/.test(log)) finish(undefined, found[1]!);
       else if (child.exitCode !== null) finish(new Error(`lab start ${lab} exited (${child.exitCode}) before it was running:\n${log}`));
     }, 100);
     const finish = (error?: Error, value?: string) => {

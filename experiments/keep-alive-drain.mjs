@@ -9,7 +9,10 @@ const WORK_MS = 200;
 
 async function shutdown(strategy) {
   let draining = false;
+  let arrived;
+  const requestArrived = new Promise((resolve) => (arrived = resolve));
   const server = http.createServer((req, res) => {
+    arrived();
     setTimeout(() => {
       if (draining && strategy === "connection-close") res.setHeader("connection", "close");
       res.end("done");
@@ -32,7 +35,9 @@ async function shutdown(strategy) {
     socket.on("error", reject);
   });
   socket.write("GET / HTTP/1.1\r\nHost: api\r\nConnection: keep-alive\r\n\r\n");
-  await new Promise((r) => setTimeout(r, 50));
+  // Close only once the request is being worked on: a connection with no request yet counts as idle,
+  // and close() would drop it.
+  await requestArrived;
   const started = performance.now();
   draining = true;
   const closed = new Promise((resolve) => server.close(resolve));

@@ -95,7 +95,9 @@ test("short inline code never breaks across lines, even at 360 px", async () => 
     await page.goto(`${site.baseUrl}${path}`);
     const codes = await page.locator("main code:not(pre code)").evaluateAll((nodes) =>
       nodes
-        .filter((code) => (code as HTMLElement).offsetParent !== null && (code.textContent ?? "").length <= 28)
+        // In a table cell short code may wrap at phone widths: the table then fits, rather than
+        // hiding its last column (tests/site/narrow.test.ts).
+        .filter((code) => (code as HTMLElement).offsetParent !== null && (code.textContent ?? "").length <= 28 && !code.closest("td, th"))
         .map((code) => ({ text: code.textContent ?? "", lines: new Set([...code.getClientRects()].map((r) => Math.round(r.top))).size })),
     );
     checked += codes.length;

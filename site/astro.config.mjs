@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "astro/config";
 import starlight from "@astrojs/starlight";
 import mdx from "@astrojs/mdx";
-import { lessons } from "./src/lessons.ts";
+import { lessons, lessonTitle } from "./src/lessons.ts";
 import { listLabs } from "../kit/labs.ts";
 import { htmlWeight } from "./src/build/html-weight.ts";
 
@@ -12,18 +12,17 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const lessonsDir = new URL("./src/content/docs/lessons/", import.meta.url);
 
 // Lessons appear in course order. A lesson file not written yet is left out of the
-// sidebar instead of failing the build; the site tests check that all twelve exist.
+// sidebar instead of failing the build; the site tests check that every lesson exists.
 const lessonItems = lessons
   .filter(({ slug }) => existsSync(new URL(`${slug}.mdx`, lessonsDir)) || existsSync(new URL(`${slug}.md`, lessonsDir)))
   .map(({ slug }) => ({ slug: `lessons/${slug}` }));
 
 // Labs come from labs/*/lab.json through the kit: the manifest is the single source. The sidebar
-// names each by its topic ("03 · Queues"), one line each; the full title heads the lab's page.
-// (The labels are on every page, so their length counts against each page's 10 kB budget.)
-/** @param {string} slug */
-const topic = (slug) => slug.slice(3).replace(/-/g, " ").replace(/^./, (c) => c.toUpperCase());
+// names each by the title of the lesson it belongs to ("11 · HTTP caching and CDNs"), one line each;
+// the lab's own, longer title heads its page. (The labels are on every page, so their length counts
+// against each page's 10 kB budget; the lesson titles are already in the sidebar, so they compress.)
 const labItems = (await listLabs(repoRoot)).map((lab) => ({
-  label: `${lab.id.slice(0, 2)} · ${topic(lab.id)}`,
+  label: `${lab.id.slice(0, 2)} · ${lessonTitle(lab.manifest.lesson)}`,
   link: `/labs/${lab.id}/`,
 }));
 

@@ -80,9 +80,9 @@ test("under COEP every asset, the fonts and search still load", async () => {
 });
 
 /** Open a lesson with WebContainer's origins unreachable; record every request the page makes. */
-async function openLesson(theme?: "light" | "dark") {
+async function openLesson(theme?: "light" | "dark", width?: number) {
   // (A theme is set by an init script, which also runs in WebContainer's blocked iframe and throws there.)
-  const context = await newContext(site, theme ? { theme } : {});
+  const context = await newContext(site, { ...(theme ? { theme } : {}), ...(width ? { width } : {}) });
   await context.route(webcontainerOrigins, (route) => route.abort("internetdisconnected"));
   const page = await context.newPage();
   const requests: string[] = [];
@@ -112,19 +112,24 @@ test("nothing of the runner loads before Edit and run; then the fallback explain
   assert.ok(seconds <= 15, `the fallback took ${seconds} s`);
   assert.ok(requests.some(isRunnerChunk), "the runner's chunk was not loaded on click");
   const text = (await status.textContent()) ?? "";
+  // The host failing is the cause, found when the request fails, not by waiting out the boot timeout.
+  assert.match(text, /stackblitz\.com could not be reached/, `the fallback names the unreachable host: "${text}"`);
+  assert.doesNotMatch(text, /within \d+ s/, "the fallback came from the boot timeout, not from the failed request");
   assert.match(text, new RegExp(`npm run experiment -- ${name}`), "the fallback names the local command");
   assert.equal(text.split(/(?<=[.!?])\s+(?=[A-Z])/).length, 1, `the fallback should be one sentence: "${text}"`);
   assert.equal(await figure.locator("pre").first().textContent(), recorded, "the recorded output is unchanged");
   assert.ok(await figure.locator("pre").first().isVisible(), "the recorded output stays visible");
 
-  // Still usable: the editor edits and resets, Run again answers again, and the page navigates.
+  // Nothing has run, so the button offers Run, not Run again.
+  assert.equal(await figure.locator(".xp-actions button").first().textContent(), "Run");
+  // Still usable: the editor edits and resets, Run answers again, and the page navigates.
   const editor = figure.getByRole("textbox", { name: `Code of ${name} (edit it, then Run)` });
   const original = await editor.inputValue();
   assert.match(original, /^\/\/ lesson: /, "the editor holds the experiment's file");
   await editor.fill("console.log(1)");
   await figure.getByRole("button", { name: "Reset" }).click();
   assert.equal(await editor.inputValue(), original, "Reset brings the original code back");
-  await figure.getByRole("button", { name: "Run again" }).click();
+  await figure.getByRole("button", { name: "Run", exact: true }).click();
   await status.filter({ hasText: "WebContainer could not start" }).waitFor({ timeout: 15_000 });
   assert.deepEqual(errors.filter((e) => e.startsWith("exception")), [], "an uncaught exception on the page");
   await page.locator("a[rel='next']").first().click();
@@ -163,3 +168,28 @@ test("the lesson's initial JS does not include the runner; the on-demand chunks 
   assert.ok(lazy.length > 0, "expected @webcontainer/api to be imported lazily from the runner chunk");
   assert.ok(gzipSize(liveCode) > 0);
 });
+
+for (const width of [1280, 390]) {
+  test(`the editor opens at its first line, with the buttons and the run's status in view (${width} px)`, async () => {
+    const { context, page } = await openLesson(undefined, width);
+    const figure = page.locator("figure[data-xp]").first();
+    await figure.getByRole("button", { name: "Edit and run" }).click();
+    await figure.locator(".xp-status").filter({ hasText: "WebContainer could not start" }).waitFor({ timeout: 15_000 });
+    const editor = figure.locator("textarea");
+    const view = await editor.evaluate((textarea: HTMLTextAreaElement) => ({
+      scrollTop: textarea.scrollTop,
+      caret: textarea.selectionStart,
+      focused: document.activeElement === textarea,
+    }));
+    assert.deepEqual(view, { scrollTop: 0, caret: 0, focused: true }, "the editor shows the code's first line, with the caret there");
+    const viewport = page.viewportSize()!;
+    const inView = async (selector: string) => {
+      const box = (await figure.locator(selector).first().boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= viewport.height;
+    };
+    assert.ok(await inView("textarea"), "the whole editor is on screen");
+    assert.ok(await inView(".xp-actions"), "Run and Reset are on screen");
+    assert.ok(await inView(".xp-status"), "the run's status (where its output starts) is on screen");
+    await context.close();
+  });
+}

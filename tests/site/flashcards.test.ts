@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
+import { buildQueue } from "../../site/src/flashcards/scheduler.ts";
+import { exportFileSchema } from "../../site/src/flashcards/saved-schema.ts";
 import { newContext, openSite, watchErrors, type SiteUnderTest } from "./helpers/browser.ts";
 
 const storageKey = "workbook:flashcards:v1";
@@ -53,7 +55,7 @@ test("review by keyboard: reveal, grade with intervals, survive a reload, undo",
   await page.keyboard.press("3"); // Good
   const second = await currentCard(page);
   assert.ok(second && second !== first, "grading moves on to the next card");
-  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 }, "a card graded Good is learning, not due yet");
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 }, "a card graded Good is in learning (due in minutes), and counted there");
   const afterGrade = await savedProgress(page);
   assert.deepEqual(Object.keys(afterGrade?.cards ?? {}), [first]);
   assert.deepEqual(afterGrade?.log.map((l) => [l.cardId, l.rating]), [[first, 3]]);
@@ -61,19 +63,19 @@ test("review by keyboard: reveal, grade with intervals, survive a reload, undo",
   await page.reload();
   await page.locator("article[data-card]:visible").waitFor();
   assert.equal(await currentCard(page), second, "after a reload the graded card is not shown again yet");
-  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 });
 
   await page.keyboard.press("Enter"); // Enter reveals too
   await page.keyboard.press("1"); // Again
   assert.equal((await savedProgress(page))?.log.length, 2);
-  assert.equal((await counts(page)).learning, 0);
+  assert.deepEqual(await counts(page), { new: deckSize - 2, learning: 2, review: 0 }, "a card graded Again is in learning too");
 
   await page.keyboard.press("u"); // undo the Again
   assert.equal(await currentCard(page), second, "undo shows the card graded last");
   const afterUndo = await savedProgress(page);
   assert.deepEqual(afterUndo?.log.map((l) => l.cardId), [first], "undo removes only the last review");
   assert.equal(afterUndo?.cards[second!], undefined, "a card undone back to never-reviewed is new again");
-  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 });
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -182,7 +184,7 @@ test("a card graded Again comes back by itself when it falls due, with the page 
     await page.locator('[data-grade="1"]').click();
   }
   await page.locator("[data-done]:visible").waitFor();
-  assert.deepEqual(await counts(page), { new: 0, learning: 0, review: 0 });
+  assert.deepEqual(await counts(page), { new: 0, learning: size, review: 0 }, "nothing is due, and every card is in learning");
   assert.match((await page.locator("[data-done]").textContent()) ?? "", /Nothing is due right now/);
 
   await page.clock.runFor(70_000);
@@ -192,7 +194,7 @@ test("a card graded Again comes back by itself when it falls due, with the page 
   await context.close();
 });
 
-test("the counts move when a card falls due, even while another card is on screen", async () => {
+test("a card that falls due waits while another card is on screen, and comes next", async () => {
   const context = await newContext(site);
   const page = await context.newPage();
   await page.clock.install();
@@ -204,7 +206,7 @@ test("the counts move when a card falls due, even while another card is on scree
   await page.keyboard.press("1"); // Again
   const onScreen = await currentCard(page);
   assert.notEqual(onScreen, first);
-  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 0, review: 0 });
+  assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 });
   await page.clock.runFor(70_000);
   assert.deepEqual(await counts(page), { new: deckSize - 1, learning: 1, review: 0 });
   assert.equal(await currentCard(page), onScreen, "the card being studied is not swapped away");
@@ -230,5 +232,31 @@ test("after the lesson filter is changed with the keyboard, Space shows the answ
   assert.equal(await page.locator("article[data-card]:visible [data-answer]").isVisible(), true, "Space reveals the answer");
   await page.keyboard.press("3");
   assert.equal((await savedProgress(page))?.log.length, 1, "and a grade key grades it");
+  await context.close();
+});
+
+/**
+ * A review log recorded with the site's scheduler (ts-fsrs): two cards in their learning steps (one
+ * due, one not), one relearning after a lapse, one review due and one not.
+ */
+const recorded = async () => exportFileSchema.parse(JSON.parse(await readFile(new URL("./fixtures/flashcards-review-log.json", import.meta.url), "utf8")));
+
+test("the Learning count includes every card in learning or relearning, due or not (recorded review log)", async () => {
+  const file = await recorded();
+  const ids = Object.keys(file.progress.cards);
+  const states = Object.values(file.progress.cards).map((c) => c.state);
+  assert.deepEqual([...states].sort(), [1, 1, 2, 2, 3], "the recording holds Learning ×2, Review ×2, Relearning ×1 (ts-fsrs State)");
+  const now = new Date(file.exportedAt);
+  assert.deepEqual(buildQueue(file.progress, ids, now).counts, { new: 0, learning: 3, review: 1 });
+
+  const context = await newContext(site);
+  const page = await context.newPage();
+  await page.clock.install({ time: now });
+  await context.addInitScript(([key, progress]) => localStorage.setItem(key, progress), [storageKey, JSON.stringify(file.progress)] as const);
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  const deckIds = (await deck(page)).map(([id]) => id);
+  for (const id of ids) assert.ok(deckIds.includes(id), `the recorded card ${id} is no longer in the deck: record the log again`);
+  assert.deepEqual(await counts(page), { new: deckIds.length - ids.length, learning: 3, review: 1 });
   await context.close();
 });

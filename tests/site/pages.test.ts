@@ -2,11 +2,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { listLabs } from "../../kit/labs.ts";
-import { lessons } from "../../site/src/lessons.ts";
+import { lessons, lessonTitle } from "../../site/src/lessons.ts";
+import { minutesRange } from "../../site/src/components/course-facts.ts";
 import { newContext, openSite, watchErrors, type SiteUnderTest } from "./helpers/browser.ts";
 import { repoRoot } from "./helpers/build.ts";
 import { htmlFile, listPages } from "./helpers/pages.ts";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 
 let site: SiteUnderTest;
 let pages: string[] = [];
@@ -93,7 +95,9 @@ test("short inline code never breaks across lines, even at 360 px", async () => 
     await page.goto(`${site.baseUrl}${path}`);
     const codes = await page.locator("main code:not(pre code)").evaluateAll((nodes) =>
       nodes
-        .filter((code) => (code as HTMLElement).offsetParent !== null && (code.textContent ?? "").length <= 28)
+        // In a table cell short code may wrap at phone widths: the table then fits, rather than
+        // hiding its last column (tests/site/narrow.test.ts).
+        .filter((code) => (code as HTMLElement).offsetParent !== null && (code.textContent ?? "").length <= 28 && !code.closest("td, th"))
         .map((code) => ({ text: code.textContent ?? "", lines: new Set([...code.getClientRects()].map((r) => Math.round(r.top))).size })),
     );
     checked += codes.length;
@@ -158,4 +162,36 @@ test('search finds the "cache-aside" lesson', async () => {
   await result.waitFor({ timeout: 30_000 });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("the sidebar names each lab by its lesson's title, not by its folder name", async () => {
+  const labs = await listLabs(repoRoot);
+  const html = await readFile(htmlFile(`/labs/${labs[0]!.id}/`), "utf8");
+  for (const lab of labs) {
+    const label = new RegExp(`<a href="/labs/${lab.id}/"[^>]*>([^<]*)</a>`).exec(html)?.[1];
+    const title = lessonTitle(lab.manifest.lesson);
+    assert.notEqual(title, lab.manifest.lesson, `${lab.id}: its lesson "${lab.manifest.lesson}" has no title in lessons.ts`);
+    assert.equal(label, `${lab.id.slice(0, 2)} · ${title}`, `${lab.id}'s sidebar label`);
+  }
+  assert.doesNotMatch(html, /Http caching|Cpu bound/, "labels made from folder names");
+});
+
+/** Count and time figures on the landing pages come from the data, so adding a lab or lesson keeps them true. */
+test("the landing pages state the number of lessons and the labs' time range from the content", async () => {
+  const text = async (page: string) => (await readFile(htmlFile(page), "utf8")).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+  const lessonFiles = (await readdir(path.join(repoRoot, "site/src/content/docs/lessons"))).filter((f) => /\.mdx?$/.test(f));
+  assert.match(await text("/lessons/"), new RegExp(`\\b${lessonFiles.length} short lessons, in reading order\\.`));
+  const minutes = (await listLabs(repoRoot)).map((lab) => lab.manifest.estimatedMinutes);
+  const low = Math.min(...minutes);
+  const high = Math.max(...minutes);
+  assert.ok(low < high, "the labs' estimates differ, so the home page gives a range");
+  assert.match(await text("/"), new RegExp(`Each lab takes ${low} to ${high} minutes\\.`));
+  for (const source of ["site/src/pages/lessons/index.astro", "site/src/content/docs/index.mdx"]) {
+    const code = await readFile(path.join(repoRoot, source), "utf8");
+    assert.doesNotMatch(code, /\b(twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|\d+ (short )?lessons|\d+ to \d+ minutes)\b/i, `${source} types a count or a range instead of deriving it`);
+  }
+  // A lab added with a longer estimate widens the range; equal estimates read as one figure.
+  assert.equal(minutesRange([...minutes, high + 30]), `${low} to ${high + 30} minutes`);
+  assert.equal(minutesRange([75, 75]), "about 75 minutes");
+  assert.throws(() => minutesRange([]), /no lab has an estimate/);
 });

@@ -57,6 +57,7 @@ const kindOf = (saved: SavedCard | undefined): Kind =>
 export interface Queue {
   /** Ids to study now: due learning cards, then due reviews (oldest first), then new cards in deck order. */
   ids: string[];
+  /** new: never seen; learning: in (re)learning steps, due or not; review: reviews due now. */
   counts: Record<Kind, number>;
   /** When nothing is due: the soonest time a seen card comes back. */
   nextDue: Date | undefined;
@@ -66,6 +67,7 @@ export function buildQueue(progress: SavedProgress, deckIds: string[], now: Date
   const due: { id: string; kind: Kind; at: number }[] = [];
   const fresh: string[] = [];
   let nextDue: number | undefined;
+  let learning = 0;
   for (const id of deckIds) {
     const saved = progress.cards[id];
     const kind = kindOf(saved);
@@ -73,16 +75,16 @@ export function buildQueue(progress: SavedProgress, deckIds: string[], now: Date
       fresh.push(id);
       continue;
     }
+    if (kind === "learning") learning++;
     const at = Date.parse(saved.due);
     if (at <= now.getTime()) due.push({ id, kind, at });
     else nextDue = Math.min(nextDue ?? at, at);
   }
   due.sort((a, b) => (a.kind === b.kind ? a.at - b.at : a.kind === "learning" ? -1 : 1));
-  const counts = {
-    new: fresh.length,
-    learning: due.filter((d) => d.kind === "learning").length,
-    review: due.filter((d) => d.kind === "review").length,
-  };
+  // Learning counts every card in its learning or relearning steps, due or not: those come back
+  // within minutes, and a count of only the due ones reads 0 right after a card was graded Again.
+  // New and Review count what is there to study now.
+  const counts = { new: fresh.length, learning, review: due.filter((d) => d.kind === "review").length };
   return { ids: [...due.map((d) => d.id), ...fresh], counts, nextDue: nextDue === undefined ? undefined : new Date(nextDue) };
 }
 

@@ -26,7 +26,27 @@ let active: View | undefined;
 async function bootWebContainer(): Promise<Container> {
   if (!globalThis.crossOriginIsolated) throw new Error("this page is not cross-origin isolated, so the browser withholds SharedArrayBuffer");
   const { WebContainer } = await import("@webcontainer/api");
-  return WebContainer.boot({ coep: "require-corp" });
+  const booted = WebContainer.boot({ coep: "require-corp" });
+  return Promise.race([booted, unreachable()]);
+}
+
+/**
+ * WebContainer.boot loads StackBlitz's /headless page in a hidden iframe and waits for its first
+ * message. When the host cannot be reached the iframe shows an error page, no message ever comes,
+ * and boot() never settles, so only the boot timeout would end the wait. One request for the same
+ * page fails as soon as the network does (a DNS failure takes well under a second), and rejects
+ * here; when it succeeds this never settles and the boot decides. The request is no-cors, so its
+ * response needs the Cross-Origin-Resource-Policy header the iframe needs anyway under COEP.
+ */
+async function unreachable(): Promise<never> {
+  await new Promise((resolve) => setTimeout(resolve)); // boot() adds its iframe after a microtask
+  const src = document.querySelector<HTMLIFrameElement>('iframe[src*="/headless"]')?.src ?? "https://stackblitz.com/headless";
+  try {
+    await fetch(src, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+  } catch {
+    throw new Error(`${new URL(src).host} could not be reached`);
+  }
+  return new Promise<never>(() => {});
 }
 
 /** Terminal output without colour codes, and with carriage-return redraws (npm's spinner) applied. */
@@ -69,7 +89,8 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
   const id = `xp-code-${name}`;
   const panel = element("div", { className: "xp-live" });
   const label = element("label", { htmlFor: id, textContent: `Code of ${name} (edit it, then Run)` });
-  const editor = element("textarea", { id, value: code!, spellcheck: false, rows: Math.min(24, code!.split("\n").length + 1) }, { autocapitalize: "off", autocomplete: "off", wrap: "off" });
+  // At most 14 rows, so the editor, its buttons and the output below fit on one screen, even a phone's.
+  const editor = element("textarea", { id, value: code!, spellcheck: false, rows: Math.min(14, code!.split("\n").length + 1) }, { autocapitalize: "off", autocomplete: "off", wrap: "off" });
   const run = element("button", { type: "button", className: "wb-button", textContent: "Run" });
   const reset = element("button", { type: "button", className: "wb-button", textContent: "Reset" });
   const status = element("p", { className: "xp-status" }, { role: "status" });
@@ -86,8 +107,9 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
     active = view;
     output.textContent = "";
     output.hidden = false;
-    run.textContent = "Run again";
     const result = await runner!.run({ name, code: editor.value, packageJson: packageJson! });
+    // "Run again" only once the code has run; a boot or install that failed ran nothing.
+    if (result.outcome === "exited") run.textContent = "Run again";
     if (result.outcome === "superseded") {
       if (active === view) status.textContent = result.message;
       return;
@@ -113,6 +135,11 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
     status.dataset.state = "";
     status.textContent = "The code is back to the original.";
   });
-  editor.focus();
+  // Setting the value put the caret at the end, and focus() would scroll the editor to its last line
+  // and the page to the editor: open at the first line, with the panel at the top of the screen so
+  // the buttons and the status and output that appear below them are in view too.
+  editor.setSelectionRange(0, 0);
+  editor.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: "start" });
   void start();
 }

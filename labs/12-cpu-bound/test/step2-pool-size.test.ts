@@ -81,9 +81,9 @@ test("SIGINT (Ctrl-C) closes the pool: every worker is terminated, then the proc
 test("two pools in one process share nothing: each has its own workers, queue and closing", async (t) => {
   const { createPool, QueueFullError, release, stateOf, threadsOf } = await import("./support/in-process.ts");
   const a = threadsOf(() => createPool({ POOL_SIZE: "1", QUEUE_MAX: "1" }));
-  const b = threadsOf(() => createPool({ POOL_SIZE: "2", QUEUE_MAX: "1" }));
+  const b = threadsOf(() => createPool({ POOL_SIZE: "2", QUEUE_MAX: "2" }));
   t.after(async () => {
-    for (const name of ["a1", "a2", "b1", "b2", "b3"]) release(name);
+    for (const name of ["a1", "a2", "b1", "b2", "b3", "b4"]) release(name);
     await Promise.allSettled([a.value.close(), b.value.close()]);
   });
   assert.equal(a.threads.length, 1, "createPool({ POOL_SIZE: \"1\" }) starts 1 worker (the env it is given, not process.env)");
@@ -98,9 +98,10 @@ test("two pools in one process share nothing: each has its own workers, queue an
   assert.deepEqual(a.threads.map((x) => x.exited), [true], "closing pool A terminates its worker");
   assert.deepEqual(b.threads.map((x) => x.exited), [false, false], "closing pool A must leave pool B's workers alone");
   assert.deepEqual(await Promise.all(onB.map(stateOf)), ["pending", "pending", "pending"], "closing pool A must not touch pool B's tasks");
-  release("b1");
-  release("b2");
-  release("b3");
+  // Pool B is still open: it takes a new task into its queue instead of refusing it as closed.
+  onB.push(b.value.run({ password: "hold:b4", iterations: 1000 }));
+  assert.equal(await stateOf(onB[3]!), "pending", "closing pool A must leave pool B open to new tasks");
+  for (const name of ["b1", "b2", "b3", "b4"]) release(name);
   await Promise.all(onB);
   assert.match(await b.value.run({ password: "after", iterations: 1000 }), /^pbkdf2-sha256\$/, "pool B still serves after pool A closed");
   await b.value.close();

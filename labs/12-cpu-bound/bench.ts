@@ -9,6 +9,10 @@ import { percentile, startInstance, type BenchScenario, type Instance } from "#k
  * GET /health every 20 ms. Measured: /health p99, the main thread's event-loop delay p99 (read
  * in the app by monitorEventLoopDelay, see test/support/instrumented-server.ts), and hashes per
  * second, after a warm-up of one hash per core. POOL_SIZE is left to the pool's default.
+ *
+ * The event-loop delay is the lateness of a 10 ms timer beyond its 10 ms (the histogram itself records
+ * the whole interval, so an idle loop would show 10 ms), and the utilization is the share of the run the
+ * main thread spent busy rather than waiting for I/O (performance.eventLoopUtilization()).
  */
 const ITERATIONS = 600_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,12 +30,19 @@ function request(url: string, method: string, body?: string): Promise<number> {
   });
 }
 
-async function eventLoopDelay(app: Instance): Promise<{ p99: number }> {
+interface LoopReport {
+  /** Milliseconds beyond the timer's own interval. */
+  p99: number;
+  /** 0 to 1. */
+  utilization: number;
+}
+
+async function eventLoop(app: Instance): Promise<LoopReport> {
   const seen = app.output().split("\n").filter((line) => line.startsWith("[eld] ")).length;
   app.signal("SIGUSR2");
   for (let i = 0; i < 500; i++) {
     const lines = app.output().split("\n").filter((line) => line.startsWith("[eld] "));
-    if (lines.length > seen) return JSON.parse(lines.at(-1)!.slice(6)) as { p99: number };
+    if (lines.length > seen) return JSON.parse(lines.at(-1)!.slice(6)) as LoopReport;
     await sleep(20);
   }
   throw new Error(`the app printed no event-loop delay. Its output:\n${app.output()}`);
@@ -54,7 +65,7 @@ const scenario: BenchScenario = async (ctx) => {
     ctx.log(`${cores} cores (os.availableParallelism()); ${total} hashes of ${ITERATIONS.toLocaleString("en-US")} iterations, ${2 * cores} at a time`);
     // Warm up (one hash per core, so every worker has started and loaded its code), then measure from zero.
     await Promise.all(Array.from({ length: cores }, (_, i) => request(`${app.url}/hash`, "POST", JSON.stringify({ password: `warm-${i}` })).catch(() => 0)));
-    await eventLoopDelay(app);
+    await eventLoop(app);
     const started = performance.now();
     const client = async () => {
       while (issued < total) {
@@ -77,11 +88,12 @@ const scenario: BenchScenario = async (ctx) => {
     const seconds = (performance.now() - started) / 1000;
     hashing = false;
     await poller;
-    const eld = await eventLoopDelay(app);
+    const loop = await eventLoop(app);
     if (failed > 0) ctx.log(`${failed} hash requests failed`);
     return [
       { name: "GET /health p99 while hashing", value: Math.round(percentile(healthMs, 99) * 10) / 10, unit: "ms", better: "lower", headline: true },
-      { name: "event-loop delay p99 (monitorEventLoopDelay)", value: eld.p99, unit: "ms", better: "lower" },
+      { name: "event-loop delay p99, beyond the 10 ms timer", value: loop.p99, unit: "ms", better: "lower" },
+      { name: "main thread busy (event-loop utilization)", value: Math.round(loop.utilization * 100), unit: "%", better: "lower" },
       { name: `hashes per second on ${cores} cores`, value: Math.round((done / seconds) * 10) / 10, unit: "hashes/s", better: "higher" },
       { name: "health checks answered while hashing", value: healthMs.length, unit: "requests", better: "higher" },
     ];

@@ -23,6 +23,8 @@ export interface App extends Instance {
   threadsExited(): number;
   /** "hash request received" lines: POST /hash requests the handler has seen. */
   received(): number;
+  /** Held tasks ("hold:<name>") running on the main thread and not yet released: while there is one, the process is frozen. */
+  heldOnMain(): string[];
 }
 
 const started: Array<{ app: App; gates: string }> = [];
@@ -34,10 +36,17 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
     entry: new URL("./support/instrumented-server.ts", import.meta.url),
     env: { HASH_ITERATIONS: "20000", CPU_LAB_TRACE: "1", CPU_LAB_FAULTS: "1", CPU_LAB_GATE_DIR: gates, ...env },
     startTimeoutMs: 30_000,
+  }).catch((error: unknown) => {
+    rmSync(gates, { recursive: true, force: true });
+    throw error;
   });
   const lines = (prefix: string) => instance.output().split("\n").filter((line) => line.startsWith(prefix));
+  const released = new Set<string>();
   const app: App = Object.assign(instance, {
-    release: (name: string) => writeFileSync(path.join(gates, name), ""),
+    release: (name: string) => {
+      released.add(name);
+      writeFileSync(path.join(gates, name), "");
+    },
     tasks: () =>
       lines("[task] ").flatMap((line) => {
         const match = /^\[task\] (start|end) thread=(\d+)$/.exec(line);
@@ -46,21 +55,65 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
     threadsCreated: () => lines("[thread] created").length,
     threadsExited: () => lines("[thread] exited").length,
     received: () => lines("hash request received").length,
+    heldOnMain: () =>
+      released.has("all")
+        ? []
+        : lines("[task] hold ").flatMap((line) => {
+            const match = /^\[task\] hold (\S+) thread=0$/.exec(line);
+            return match && !released.has(match[1]!) ? [match[1]!] : [];
+          }),
   });
   started.push({ app, gates });
+  // server.ts prints this line once createPool() has returned, so every worker started up front has been counted.
+  await until(app, "the server's \"listening\" line", () => instance.output().includes("lab 12 listening on"));
   return app;
+}
+
+/** Why waiting on `app` is hopeless now, or undefined: it exited, or a held task freezes its main thread. */
+function hopeless(app: App, what: string): string | undefined {
+  if (app.child.exitCode !== null || app.child.signalCode !== null) {
+    return `the app exited while the test waited for ${what}. Its output:\n${app.output()}`;
+  }
+  const held = app.heldOnMain();
+  if (held.length > 0) {
+    return (
+      `a held task (hold:${held[0]}) runs on the main thread (thread 0), so the process can do nothing else until the test releases it: ` +
+      `${what} cannot happen. The hashing must run on a worker thread (step 1).`
+    );
+  }
+  return undefined;
 }
 
 /** Wait until `check()` is true. A failure names what was awaited and shows the app's output. */
 export async function until(app: App, what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (app.child.exitCode !== null || app.child.signalCode !== null) {
-      throw new Error(`the app exited while the test waited for ${what}. Its output:\n${app.output()}`);
-    }
+    const cause = hopeless(app, what);
+    if (cause) throw new Error(cause);
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}, in vain. The app's output:\n${app.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Wait for `promise`, failing at once when the app has exited or is frozen by a held task on its main
+ * thread. The deadline is a last resort, for a wait nothing else can end; its caller says why it needs one.
+ */
+export async function settled<T>(app: App, what: string, promise: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let done = false;
+  let value: T | undefined;
+  void promise.then((v) => {
+    done = true;
+    value = v;
+  }, () => (done = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!done) {
+    const cause = hopeless(app, what);
+    if (cause) throw new Error(cause);
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return value;
 }
 
 export interface Sent {

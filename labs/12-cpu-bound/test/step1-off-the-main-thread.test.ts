@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { get, hash, isHashOf, startApp, until } from "./helpers.ts";
+import { get, hash, isHashOf, settled, startApp, until } from "./helpers.ts";
 
 test("a /health sent after the CPU requests have started is answered before any of them finishes", async () => {
   const app = await startApp({ POOL_SIZE: "2" });
@@ -18,8 +18,9 @@ test("a /health sent after the CPU requests have started is answered before any 
     order.push("health");
     return answer;
   });
-  // The held tasks go on when /health has answered; if it never does, after 10 s (the failure case).
-  await Promise.race([health, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  // The held tasks go on when /health has answered. A task held on the main thread fails this at once; the
+  // 10 s are only for a /health blocked some other way, which nothing but a deadline can tell.
+  await settled(app, "/health to answer while the hashes are held", health, 10_000);
   app.release("all");
   const [answers, healthAnswer] = await Promise.all([Promise.all(cpu), health]);
   assert.equal(healthAnswer.status, 200);
@@ -38,4 +39,20 @@ test("every hash runs on a worker thread, none on the main thread", async () => 
   const starts = app.tasks().filter((t) => t.event === "start");
   assert.equal(starts.length, 4, `4 requests, so 4 tasks; the app ran ${starts.length}`);
   assert.deepEqual(starts.filter((t) => t.thread === 0), [], "thread 0 is the main thread: the hashing must not run there");
+});
+
+test("each answer carries its own task's hash, whichever worker finishes first", async () => {
+  const app = await startApp({ POOL_SIZE: "2" });
+  const first = hash(app, "hold:first");
+  const second = hash(app, "hold:second");
+  await until(app, "both tasks to run", () => app.tasks().filter((t) => t.event === "start").length >= 2);
+  // The task sent second finishes first: its reply must go to its own request, not to the oldest one waiting.
+  app.release("second");
+  const answered = await Promise.race([first.answer.then((a) => ({ who: "first", a })), second.answer.then((a) => ({ who: "second", a }))]);
+  app.release("first");
+  assert.equal(answered.who, "second", `only the second task had finished, yet the ${answered.who} request was answered first: ${answered.a.body}`);
+  assert.ok(isHashOf(answered.a.body, "hold:second"), `the second request must get the hash of "hold:second": ${answered.a.body}`);
+  const other = await first.answer;
+  assert.equal(other.status, 200, other.body);
+  assert.ok(isHashOf(other.body, "hold:first"), `the first request must get the hash of "hold:first": ${other.body}`);
 });

@@ -17,7 +17,7 @@ async function assertPoolOfTwo(app: App): Promise<void> {
 for (const crash of ["crash:exit", "crash:oom"] as const) {
   test(`a worker that dies (${crash}) costs its request a 500, not the server; the pool replaces it`, async () => {
     const app = await startApp({ POOL_SIZE: "2" });
-    await until(app, "the two workers", () => app.threadsCreated() >= 2);
+    assert.equal(app.threadsCreated(), 2, "a pool of 2 starts its 2 workers up front");
     // The other worker is busy with a task that must come through the crash unharmed.
     const bystander = hash(app, "hold:bystander");
     await until(app, "the bystander task to start", () => app.tasks().length >= 1);
@@ -36,7 +36,7 @@ for (const crash of ["crash:exit", "crash:oom"] as const) {
 
 test("a task that throws costs its request a 500; the pool keeps serving at full size", async () => {
   const app = await startApp({ POOL_SIZE: "2" });
-  await until(app, "the two workers", () => app.threadsCreated() >= 2);
+  assert.equal(app.threadsCreated(), 2, "a pool of 2 starts its 2 workers up front");
   const failed = await hash(app, "crash:throw").answer;
   assert.equal(failed.status, 500, failed.body);
   assert.equal((await get(`${app.url}/health`)).status, 200, "the server is still up");

@@ -32,7 +32,8 @@ function trace(what: string): void {
  * - "hold:<name>" blocks the thread until the file <name> (or "all") exists in CPU_LAB_GATE_DIR,
  *   like a task that takes as long as the test needs, then hashes as usual;
  * - "crash:throw" throws out of the task, "crash:exit" ends the thread with process.exit(3),
- *   "crash:oom" keeps allocating up to 256 MB (a worker with a lower heap limit dies first).
+ *   "crash:oom" allocates 8 MB at a time up to 256 MB, saying when it has survived 160 MB (a worker
+ *   held to 128 MB dies before that).
  */
 function fault(password: string): void {
   const hold = /^hold:([a-z0-9-]{1,40})$/.exec(password);
@@ -47,7 +48,11 @@ function fault(password: string): void {
     process.exit(3);
   } else if (password === "crash:oom") {
     const kept: number[][] = [];
-    for (let i = 0; i < 32; i++) kept.push(new Array<number>(1_000_000).fill(i + 0.5));
+    // 8 MB a block. A worker held to 128 MB of old generation dies before the twentieth block.
+    for (let i = 0; i < 32; i++) {
+      kept.push(new Array<number>(1_000_000).fill(i + 0.5));
+      if (kept.length === 20) trace(`survived 160 MB thread=${threadId}`);
+    }
     trace(`survived 256 MB thread=${threadId} (${kept.length} blocks)`);
   }
 }

@@ -123,7 +123,7 @@ export interface Sent {
 }
 
 /** POST /hash on a fresh connection. */
-export function hash(app: App, password: string): Sent {
+export function hash(app: App, password: string, idleTimeoutMs = 30_000): Sent {
   let req!: http.ClientRequest;
   const answer = new Promise<Answer>((resolve, reject) => {
     req = http.request(`${app.url}/hash`, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
@@ -134,7 +134,7 @@ export function hash(app: App, password: string): Sent {
       res.on("error", reject);
     });
     // A request nobody answers (a task lost with its worker) fails the test instead of hanging it.
-    req.setTimeout(30_000, () => req.destroy(new Error(`POST /hash ${JSON.stringify(password)} had no answer after 30 s`)));
+    req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`POST /hash ${JSON.stringify(password)} had no answer after ${idleTimeoutMs / 1000} s`)));
     req.on("error", reject);
     req.end(JSON.stringify({ password }));
   });

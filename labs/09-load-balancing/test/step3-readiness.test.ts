@@ -3,9 +3,23 @@ import { test } from "node:test";
 import { startInstance } from "#kit/testing/index.ts";
 import { countBy, describeFailures, load, setReady, startCluster, until, untilStatus } from "./helpers.ts";
 
-async function status(url: string): Promise<{ status: number; body: string }> {
+async function status(url: string): Promise<{ status: number; body: string; type: string }> {
   const response = await fetch(url);
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, body: await response.text(), type: response.headers.get("content-type") ?? "" };
+}
+
+/** The `reason` of a not-ready answer: a JSON object (sent as JSON) with a non-empty string `reason`. */
+function reasonOf(answer: { body: string; type: string }, when: string): string {
+  assert.match(answer.type, /^application\/json\b/, `${when}, the 503 should be sent as JSON (Content-Type: application/json); its Content-Type was "${answer.type}", body ${answer.body}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    assert.fail(`${when}, the 503 should carry a JSON body; got ${answer.body}`);
+  }
+  const reason = body !== null && typeof body === "object" && !Array.isArray(body) ? (body as { reason?: unknown }).reason : undefined;
+  assert.ok(typeof reason === "string" && reason.trim() !== "", `${when}, the 503's body should be a JSON object whose "reason" (a string) says why the instance is not ready; got ${answer.body}`);
+  return reason;
 }
 
 test("GET /health/ready answers 503 while warming up and while drained, 200 otherwise; /health/live stays 200", async (t) => {
@@ -13,7 +27,7 @@ test("GET /health/ready answers 503 while warming up and while drained, 200 othe
   t.after(() => app.kill());
   const cold = await status(`${app.url}/health/ready`);
   assert.equal(cold.status, 503, `expected 503 from /health/ready during the 1.5 s warm-up; got ${cold.status} ${cold.body}`);
-  assert.doesNotThrow(() => JSON.parse(cold.body), `the 503 should carry a JSON body saying why; got ${cold.body}`);
+  const coldReason = reasonOf(cold, "while warming up");
   const live = await status(`${app.url}/health/live`);
   assert.equal(live.status, 200, `/health/live should answer 200 while warming up: the process is alive, only not ready; got ${live.status}`);
   await until("the instance to finish warming up", () => app.output().includes("is warm"));
@@ -22,6 +36,8 @@ test("GET /health/ready answers 503 while warming up and while drained, 200 othe
   await setReady(app, false);
   const drained = await status(`${app.url}/health/ready`);
   assert.equal(drained.status, 503, `expected 503 from /health/ready after PUT /admin/ready {"ready": false}; got ${drained.status} ${drained.body}`);
+  const drainedReason = reasonOf(drained, "while drained");
+  assert.notEqual(drainedReason, coldReason, `the "reason" should tell a drained instance from a warming one; both said "${coldReason}"`);
   assert.equal((await status(`${app.url}/health/live`)).status, 200, "/health/live should still answer 200 while the instance is drained");
   await setReady(app, true);
   const back = await status(`${app.url}/health/ready`);

@@ -116,6 +116,22 @@ export async function settled<T>(app: App, what: string, promise: Promise<T>, ti
   return value;
 }
 
+/**
+ * The answer to a request whose outcome is already decided (its worker exited, its task ran): it comes at
+ * once from working code, so a few seconds cover a busy machine, and a lost request fails the test then
+ * instead of at the request's own 30 s timeout.
+ */
+export async function answeredSoon(app: App, answer: Promise<Answer>, what: string, timeoutMs = 5_000): Promise<Answer> {
+  // A rejected answer (the connection closed) says more than "no answer": keep its reason.
+  let closed: string | undefined;
+  answer.catch((error: Error) => (closed = error.message));
+  const result = await settled(app, what, answer, timeoutMs);
+  if (result === undefined) {
+    throw new Error(`${what} had no answer ${timeoutMs / 1000} s after its outcome was decided${closed ? ` (${closed})` : ""}: was it lost, or never answered? The app's output:\n${app.output()}`);
+  }
+  return result;
+}
+
 export interface Sent {
   answer: Promise<Answer>;
   /** Close the connection before the answer, as a client that gives up does. */
@@ -138,6 +154,8 @@ export function hash(app: App, password: string, idleTimeoutMs = 30_000): Sent {
     req.on("error", reject);
     req.end(JSON.stringify({ password }));
   });
+  // A test that failed early leaves requests behind: their late rejection is not a second failure.
+  answer.catch(() => {});
   return { answer, abort: () => req.destroy() };
 }
 

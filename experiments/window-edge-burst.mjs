@@ -1,5 +1,5 @@
 // lesson: rate-limiting
-// claim: For "100 per 10 s", a client that fires its first burst just before a window boundary and then keeps asking gets about 200 requests into one 10-second span from a fixed window, a sliding window counter and a token bucket, and exactly 100 from a sliding window log; evenly spread traffic gets about 100 from all four.
+// claim: For "100 per 10 s", a client that fires its first burst just before a window boundary and then keeps asking gets about 200 requests into one 10-second span from a fixed window, a sliding window counter and a token bucket, and exactly 100 from a sliding window log; evenly spread traffic at 15 a second gets 100 from the three windows, and all 150 it sends from the bucket.
 
 const LIMIT = 100;
 const WINDOW_MS = 10_000;
@@ -72,8 +72,9 @@ function admittedTimes(limiter, requests) {
 // Adversary: silent until 9.5 s, just before the first boundary at 10 s, then one request every
 // millisecond until 40 s: it takes everything each algorithm offers, the moment it is offered.
 const adversary = Array.from({ length: 30_500 }, (_, i) => 9_500 + i);
-// Evenly spread: 15 requests a second (one every 66.7 ms) for 40 s, 1.5 times the policy's rate.
-const even = Array.from({ length: 600 }, (_, i) => (i * 1_000) / 15);
+// Evenly spread: 15 requests a second for 40 s, 1.5 times the policy's rate. Whole milliseconds, so
+// that 150 gaps add up to exactly 10 s (fractional times would round some spans below 10 s).
+const even = Array.from({ length: 600 }, (_, i) => Math.round((i * 1_000) / 15));
 
 const algorithms = [
   ["fixed window", fixedWindow],

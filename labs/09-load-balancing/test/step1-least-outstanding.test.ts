@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { before, test } from "node:test";
-import { countBy, describeFailures, load, startCluster, type Cluster } from "./helpers.ts";
+import { configFile, countBy, describeFailures, load, startCluster, type Cluster } from "./helpers.ts";
 
 // app3 takes 200 ms per request, app1 and app2 10 ms: 20 times slower. Eight clients send 240
 // requests in all. Taking turns gives app3 a third of them, and every one of those waits 200 ms;
@@ -37,4 +38,20 @@ test("one client sending one request at a time is spread over all three servers"
   for (const name of ["app1", "app2", "app3"]) {
     assert.ok(counts[name]! >= 10, `expected each server to get at least 10 of 60 sequential requests from one keep-alive client; counts: ${JSON.stringify(counts)}. A balancer that picks a server per connection (mode tcp) sends every request of a connection to one server`);
   }
+});
+
+// A bare number in an HAProxy time setting is milliseconds: "timeout connect 1" gives up on a
+// connection after 1 ms. On this machine's loopback a connection opens in well under that, so no
+// request here would show the mistake; across a real network every connection would fail. So the
+// file itself is read: every time setting must say its unit.
+test("every time setting in haproxy.cfg names its unit (a bare number is milliseconds)", () => {
+  const bare: string[] = [];
+  readFileSync(configFile, "utf8")
+    .split("\n")
+    .forEach((raw, i) => {
+      const line = raw.replace(/#.*/, "").trim();
+      const values = [/^timeout\s+\S+\s+(\S+)/.exec(line)?.[1], ...[...line.matchAll(/\b(?:inter|fastinter|downinter|slowstart)\s+(\S+)/g)].map((m) => m[1])];
+      if (values.some((value) => value !== undefined && /^\d+$/.test(value))) bare.push(`line ${i + 1}: ${line}`);
+    });
+  assert.deepEqual(bare, [], `a time without its unit is milliseconds in HAProxy; write "1s", "500ms", "30s"... Bare numbers in:\n${bare.join("\n")}`);
 });

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { repoRoot, workbookDir } from "./paths.ts";
+import { currentStep, stepState, stepsLine, type StepState } from "./runner/step-states.ts";
 
 /** Rungs revealed per step: `[step 1, step 2, ...]`. Bounded, because the site's local API writes it too. */
 export const hintCountsSchema = z
@@ -13,6 +14,11 @@ const stepResultSchema = z
   .object({
     passed: z.number().int().min(0).describe("Tests of this step's files passing in the last run."),
     failed: z.number().int().min(0).describe("Tests of this step's files failing in the last run."),
+    ran: z
+      .boolean()
+      // Files written before step-by-step runs have no such field: every step ran then.
+      .default(true)
+      .describe("Whether the last run ran this step; false for the steps after the first failing one, which count neither as passing nor as failing."),
   })
   .describe("One step's result in the last run.");
 
@@ -180,7 +186,7 @@ export async function updateLabProgress(
 /** Record a finished test run, with each step's result when the lab's steps are known. */
 export function recordRun(entry: LabProgress, passed: number, failed: number, now = new Date(), steps: StepResult[] = []): LabProgress {
   const total = passed + failed;
-  const allPass = failed === 0 && total > 0;
+  const allPass = failed === 0 && total > 0 && steps.every((step) => step.ran);
   return {
     ...entry,
     lastRun: now.toISOString(),
@@ -208,29 +214,39 @@ export function mergeHints(current: number[], revealed: readonly number[], rungs
   }).slice(0, rungsPerStep?.length ?? length);
 }
 
-/** The state a learner sees for one lab: not started, reset, failing N of M, or passing. */
+/**
+ * The state a learner sees for one lab: not started, reset, failing N of M, or passing. N of M count the
+ * tests that ran: a run that stopped at a failing step is failing, and a lab passes only when every step ran.
+ */
 export function labState(entry: LabProgress | undefined): LabState {
   if (!entry) return { state: "not-started" };
   if (entry.resetAt !== null && (entry.lastRun === null || entry.resetAt >= entry.lastRun)) return { state: "reset", at: entry.resetAt };
   if (entry.lastRun === null || entry.total === 0) return { state: "not-started" };
-  if (entry.failed === 0) return { state: "passing", passed: entry.passed, total: entry.total };
+  if (entry.failed === 0 && entry.steps.every((step) => step.ran)) return { state: "passing", passed: entry.passed, total: entry.total };
   return { state: "failing", passed: entry.passed, total: entry.total };
+}
+
+/** Each step's state in the last run, in step order; empty before a run with steps, and after a reset. */
+export function stepStates(entry: LabProgress | undefined): StepState[] {
+  const state = labState(entry).state;
+  return state === "failing" || state === "passing" ? entry!.steps.map(stepState) : [];
 }
 
 /** Index of the earliest step not yet passing in the last run (0 before any run or after a reset); -1 when every step passes. */
 export function earliestOpenStep(entry: LabProgress | undefined, stepCount: number): number {
   if (!entry || entry.steps.length !== stepCount || labState(entry).state === "reset") return 0;
-  return entry.steps.findIndex((step) => step.failed > 0 || step.passed === 0);
+  return currentStep(entry.steps, stepCount);
 }
 
-export function describeState(state: LabState): string {
+/** The state in a few words; with two or more steps' states, a failing lab also says which steps pass, fail or were not run. */
+export function describeState(state: LabState, steps: readonly StepState[] = []): string {
   switch (state.state) {
     case "not-started":
       return "not started";
     case "reset":
       return "reset to the starter, not run since";
     case "failing":
-      return `failing (${state.passed} of ${state.total} passing)`;
+      return `failing (${state.passed} of ${state.total} passing)${steps.length > 1 ? `: ${stepsLine(steps)}` : ""}`;
     case "passing":
       return `passing (${state.total} of ${state.total})`;
   }

@@ -21,8 +21,9 @@ const usage = `Usage: npm run lab -- <command> [lab] [options]
 
   list                 every lab and where you are with it
   start <lab>          run the lab's app by hand: services, sample data, URL, curl lines; Ctrl-C stops it
-  test <lab>           run the lab's tests against your code      (--verbose for full output)
-  watch <lab>          re-run the tests when you save; keys: h hint, r run, q quit
+  test <lab>           run the lab's steps in order, stopping at the first that fails
+                       (--all runs every step, --verbose shows full output)
+  watch <lab>          on save, re-run the step you are on; keys: h hint, r run, a all steps, q quit
   hint <lab>           reveal the next hint                        (--all for every hint)
   reset <lab>          put the starter files back, after backing yours up   (--yes, --ref <git ref>)
   solution <lab>       compare your files with the solution, once the lab passes   (--force)
@@ -76,8 +77,8 @@ async function main(argv: string[]): Promise<number> {
       await startLab(pick());
       return process.exitCode === 1 ? 1 : 0;
     case "test": {
-      const summary = await testLab(pick(), { verbose: values.verbose });
-      return summary.failed === 0 && summary.passed > 0 ? 0 : 1;
+      const run = await testLab(pick(), { verbose: values.verbose, all: values.all });
+      return run.done ? 0 : 1;
     }
     case "watch":
       await watchLab(pick());

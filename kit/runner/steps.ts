@@ -28,11 +28,11 @@ function relativeTestFile(labDir: string, file: string | undefined): string | un
 }
 
 /**
- * Each step's passed and failed tests, in step order. A failure without a file (a run that crashed before
- * reporting) counts against step 1; a file no step claims counts for no step.
+ * Each step's passed and failed tests, in step order, from one run of every step's files. A failure without a
+ * file (a run that crashed before reporting) counts against step 1; a file no step claims counts for no step.
  */
 export function stepResults(steps: readonly LabStep[], results: readonly TestResult[], labDir: string): StepResult[] {
-  const tally = steps.map(() => ({ passed: 0, failed: 0 }));
+  const tally = steps.map(() => ({ passed: 0, failed: 0, ran: true }));
   for (const result of results) {
     if (result.status === "skip") continue;
     const file = relativeTestFile(labDir, result.file);

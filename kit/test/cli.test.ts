@@ -155,20 +155,26 @@ describe("the lab CLI with steps", () => {
     const root = await steppedWorkbook();
     const run = lab(root, ["test", "1"]);
     assert.equal(run.code, 1, run.err);
-    assert.match(run.out, /1 of 3 passing\./);
+    assert.match(run.out, /Step 1 of 2: Validate the limit\n/, "step 1 is lab.json's first step, whatever the file names");
+    assert.match(run.out, /1 of 2 passing\.\nstep 1 fails · step 2 not run\n/);
     const headline = run.out.slice(run.out.indexOf("First failure"));
     assert.match(headline, /^First failure \(step 1\): a limit that is not digits gets a 400\n  14 of 1,000 limits were accepted/);
     for (let i = 1; i <= 14; i++) assert.match(headline, new RegExp(`'\\?limit=bad-input-${i}'`), `failing input ${i} is printed`);
-    assert.doesNotMatch(headline, /tampered cursor/, "step 2's failure is not the headline while step 1 fails");
-    assert.ok(run.out.indexOf("Step 1: Validate the limit") < run.out.indexOf("Step 2: Sign the cursor"), "steps are listed in lab.json's order");
+    assert.doesNotMatch(run.out, /tampered cursor/, "step 2 does not run while step 1 fails");
     assert.match(run.out, /hint 1 reveals the next hint for step 1 \(0 of 3 shown\)/);
-    assert.deepEqual((await progressOf(root)).steps, [{ passed: 1, failed: 1 }, { passed: 0, failed: 1 }], "per-step results are recorded");
+    assert.deepEqual((await progressOf(root)).steps, [{ passed: 1, failed: 1, ran: true }, { passed: 0, failed: 0, ran: false }], "per-step results are recorded");
+
+    const all = lab(root, ["test", "1", "--all"]);
+    assert.match(all.out, /1 of 3 passing\./);
+    assert.match(all.out.slice(all.out.indexOf("First failure")), /^First failure \(step 1\): a limit that is not digits gets a 400\n/, "with --all too, step 1's failure leads");
+    assert.ok(all.out.indexOf("Step 1: Validate the limit") < all.out.indexOf("Step 2: Sign the cursor"), "steps are listed in lab.json's order");
+    assert.deepEqual((await progressOf(root)).steps, [{ passed: 1, failed: 1, ran: true }, { passed: 0, failed: 1, ran: true }]);
 
     await learnerDid(root, { limit: true, cursor: false });
     const second = lab(root, ["test", "1"]);
     assert.match(second.out, /First failure \(step 2\): a tampered cursor gets a 400\n  Property failed after 1 tests\n  Caused by: the tampered cursor was accepted: step 2's own failure/, "a nested cause is printed too");
     assert.match(second.out, /reveals the next hint for step 2 \(0 of 2 shown\)/);
-    assert.deepEqual((await progressOf(root)).steps, [{ passed: 2, failed: 0 }, { passed: 0, failed: 1 }]);
+    assert.deepEqual((await progressOf(root)).steps, [{ passed: 2, failed: 0, ran: true }, { passed: 0, failed: 1, ran: true }]);
 
     await learnerDid(root, { limit: true, cursor: true });
     const done = lab(root, ["test", "1"]);
@@ -228,7 +234,7 @@ describe("the lab CLI with steps", () => {
     assert.match(lab(root, ["list"]).out, /reset to the starter, not run since/);
     assert.match(lab(root, ["hint", "1"]).out, /Step 1 of 2/, "after a reset, hints start again from step 1's ladder");
     lab(root, ["test", "1"]);
-    assert.match(lab(root, ["list"]).out, /failing \(1 of 3 passing\)/);
+    assert.match(lab(root, ["list"]).out, /failing \(1 of 2 passing\): step 1 fails · step 2 not run/);
   });
 });
 

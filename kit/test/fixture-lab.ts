@@ -110,6 +110,8 @@ export interface FixtureOptions {
   extraFiles?: Record<string, string>;
   /** The lab's lesson page (site/src/content/docs/lessons/fixture.mdx); none when not given. */
   lesson?: string;
+  /** The services in lab.json; none when not given. */
+  services?: string[];
 }
 
 const made: string[] = [];
@@ -130,7 +132,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     order: 1,
     lesson: "fixture",
     summary: "Finish two small functions; used by the kit's own tests.",
-    services: [],
+    services: options.services ?? [],
     files: ["src/calc.ts"],
     steps: options.steps ?? defaultSteps(),
     estimatedMinutes: 5,
@@ -167,8 +169,8 @@ export function wrongPatch(header: { wrong?: string; breaks?: string; caughtBy?:
 }
 
 /** Run the lab CLI on a fixture workbook. */
-export function labCli(root: string, args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, WORKBOOK_ROOT: root, NO_COLOR: "1" }, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
+export function labCli(root: string, args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, WORKBOOK_ROOT: root, NO_COLOR: "1", ...env }, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 

@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { blankLabProgress, earliestOpenStep, labState, mergeHints, progressFile, readProgress, recordReset, recordRun, updateLabProgress } from "../progress.ts";
+import { blankLabProgress, describeState, earliestOpenStep, labState, mergeHints, progressFile, readProgress, recordReset, recordRun, stepStates, updateLabProgress } from "../progress.ts";
+import { notRunStep } from "../runner/step-states.ts";
 
 const freshRoot = () => mkdtemp(path.join(tmpdir(), "kit-progress-"));
 
@@ -19,7 +20,7 @@ describe("progress file", () => {
     await updateLabProgress("01-statelessness", (e) => recordRun(e, 3, 4, t1), root);
     await updateLabProgress("01-statelessness", (e) => ({ ...e, hintsShown: [2, 1] }), root);
     await updateLabProgress("01-statelessness", (e) => recordRun(e, 7, 0, t2), root);
-    const steps = [{ passed: 4, failed: 0 }, { passed: 2, failed: 1 }];
+    const steps = [{ passed: 4, failed: 0, ran: true }, { passed: 2, failed: 1, ran: true }];
     await updateLabProgress("01-statelessness", (e) => recordRun(e, 6, 1, new Date("2026-01-02T00:00:00Z"), steps), root);
     const entry = (await readProgress(root)).labs["01-statelessness"];
     assert.deepEqual(entry, {
@@ -44,6 +45,44 @@ describe("progress file", () => {
     const entry = (await readProgress(root, (m) => warnings.push(m))).labs["02-cache-aside"];
     assert.deepEqual(entry, { ...old, hintsShown: [3], steps: [], resetAt: null, setAside: null });
     assert.deepEqual(warnings, []);
+  });
+
+  test("a run that stopped at step 2 records steps 3–4 as not run, not as failing, and the lab as failing with what ran", async () => {
+    const root = await freshRoot();
+    const steps = [{ passed: 3, failed: 0, ran: true }, { passed: 1, failed: 2, ran: true }, notRunStep(), notRunStep()];
+    await updateLabProgress("03-queues", (e) => recordRun(e, 4, 2, new Date("2026-01-01T10:00:00Z"), steps), root);
+    const entry = (await readProgress(root)).labs["03-queues"];
+    assert.deepEqual(entry?.steps, [{ passed: 3, failed: 0, ran: true }, { passed: 1, failed: 2, ran: true }, { passed: 0, failed: 0, ran: false }, { passed: 0, failed: 0, ran: false }]);
+    assert.deepEqual(stepStates(entry), ["pass", "fail", "not-run", "not-run"]);
+    assert.deepEqual(labState(entry), { state: "failing", passed: 4, total: 6 }, "the counts are of the tests that ran");
+    assert.equal(describeState(labState(entry), stepStates(entry)), "failing (4 of 6 passing): step 1 passes · step 2 fails · steps 3–4 not run");
+    assert.equal(earliestOpenStep(entry, 4), 1, "hints follow the step the run stopped at");
+  });
+
+  test("a lab passes only when every step ran and passed", () => {
+    const stoppedEarly = recordRun(blankLabProgress(), 3, 0, new Date("2026-01-01T10:00:00Z"), [{ passed: 3, failed: 0, ran: true }, notRunStep()]);
+    assert.equal(labState(stoppedEarly).state, "failing", "no failing test, but step 2 did not run");
+    assert.equal(stoppedEarly.firstPassedAt, null, "nor does it count as the first pass");
+    const all = recordRun(blankLabProgress(), 5, 0, new Date("2026-01-01T10:00:00Z"), [{ passed: 3, failed: 0, ran: true }, { passed: 2, failed: 0, ran: true }]);
+    assert.deepEqual(labState(all), { state: "passing", passed: 5, total: 5 });
+    assert.equal(all.firstPassedAt, "2026-01-01T10:00:00.000Z");
+    assert.deepEqual(stepStates(recordReset(all)), [], "after a reset no step has a state");
+  });
+
+  test("a file written before step-by-step runs loads: its steps, without ran, all ran", async () => {
+    const root = await freshRoot();
+    await mkdir(path.dirname(progressFile(root)), { recursive: true });
+    const old = { lastRun: "2026-01-01T00:00:00.000Z", passed: 5, failed: 1, total: 6, hintsShown: [1], steps: [{ passed: 4, failed: 0 }, { passed: 1, failed: 1 }], firstPassedAt: null, resetAt: null };
+    const passing = { ...old, passed: 6, failed: 0, steps: [{ passed: 4, failed: 0 }, { passed: 2, failed: 0 }], firstPassedAt: "2026-01-01T00:00:00.000Z" };
+    await writeFile(progressFile(root), JSON.stringify({ version: 1, labs: { "01-statelessness": old, "02-cache-aside": passing } }));
+    const warnings: string[] = [];
+    const progress = await readProgress(root, (m) => warnings.push(m));
+    assert.deepEqual(warnings, [], "nothing is set aside");
+    const entry = progress.labs["01-statelessness"];
+    assert.deepEqual(entry?.steps, [{ passed: 4, failed: 0, ran: true }, { passed: 1, failed: 1, ran: true }]);
+    assert.deepEqual(stepStates(entry), ["pass", "fail"]);
+    assert.deepEqual(labState(entry), { state: "failing", passed: 5, total: 6 });
+    assert.deepEqual(labState(progress.labs["02-cache-aside"]), { state: "passing", passed: 6, total: 6 }, "an old passing lab still passes");
   });
 
   test("a file that is not progress at all is renamed aside with a warning, never deleted", async () => {
@@ -92,7 +131,7 @@ describe("progress file", () => {
   });
 
   test("reset: the state says reset until the next run, and step results are dropped", () => {
-    const passed = recordRun(blankLabProgress(), 7, 0, new Date("2026-01-01T10:00:00Z"), [{ passed: 7, failed: 0 }]);
+    const passed = recordRun(blankLabProgress(), 7, 0, new Date("2026-01-01T10:00:00Z"), [{ passed: 7, failed: 0, ran: true }]);
     const reset = recordReset(passed, new Date("2026-01-01T11:00:00Z"));
     assert.deepEqual(labState(reset), { state: "reset", at: "2026-01-01T11:00:00.000Z" });
     assert.deepEqual(reset.steps, []);
@@ -102,7 +141,7 @@ describe("progress file", () => {
   });
 
   test("the earliest step not yet passing", () => {
-    const at = (steps: { passed: number; failed: number }[]) => recordRun(blankLabProgress(), 0, 0, new Date(), steps);
+    const at = (steps: { passed: number; failed: number }[]) => recordRun(blankLabProgress(), 0, 0, new Date(), steps.map((step) => ({ ...step, ran: true })));
     assert.equal(earliestOpenStep(undefined, 3), 0, "before any run: step 1");
     assert.equal(earliestOpenStep(at([{ passed: 2, failed: 0 }, { passed: 1, failed: 1 }, { passed: 0, failed: 3 }]), 3), 1);
     assert.equal(earliestOpenStep(at([{ passed: 2, failed: 0 }, { passed: 0, failed: 0 }, { passed: 1, failed: 0 }]), 3), 1, "a step with no tests run is not passing");

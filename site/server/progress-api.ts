@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { findLab, scanLabs } from "../../kit/labs.ts";
-import { hintWriteSchema, labState, mergeHints, readProgress, updateLabProgress, type LabState } from "../../kit/progress.ts";
+import { hintWriteSchema, labState, mergeHints, readProgress, stepStates, updateLabProgress, type LabState } from "../../kit/progress.ts";
+import type { StepState } from "../../kit/runner/step-states.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
 
 export type LabProgressView = LabState & {
@@ -9,6 +10,8 @@ export type LabProgressView = LabState & {
   hintsShown: number[];
   /** Where this lab's damaged entry was moved, when it was; the page says so. */
   setAside: string | null;
+  /** Each step's state in the last run (pass, fail, not run), when it recorded steps and the lab was not reset since. */
+  steps?: StepState[];
 };
 
 export interface ProgressResponse {
@@ -31,7 +34,9 @@ export async function currentProgress(labsRoot: string, progressRoot: string): P
     labs: Object.fromEntries(
       labs.map((lab) => {
         const entry = progress.labs[lab.id];
-        return [lab.id, { ...labState(entry), hintsShown: entry?.hintsShown ?? [], setAside: entry?.setAside ?? null }];
+        const steps = stepStates(entry);
+        const view: LabProgressView = { ...labState(entry), hintsShown: entry?.hintsShown ?? [], setAside: entry?.setAside ?? null, ...(steps.length > 0 ? { steps } : {}) };
+        return [lab.id, view];
       }),
     ),
     setAside: progress.setAside,

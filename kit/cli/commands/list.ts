@@ -1,5 +1,5 @@
 import type { Lab } from "../../labs.ts";
-import { describeState, labState, readProgress, type LabProgress } from "../../progress.ts";
+import { describeState, labState, readProgress, stepStates, type LabProgress } from "../../progress.ts";
 import { bold, dim, green, red, say, table, warn, yellow } from "../output.ts";
 
 /** "2 of 9": rungs revealed over the rungs the lab has, all steps together. */
@@ -25,7 +25,8 @@ export async function listLabs(labs: Lab[]): Promise<void> {
   const progress = await readProgress(undefined, warn);
   const rows = labs.map((lab) => {
     const state = labState(progress.labs[lab.id]);
-    const text = describeState(state);
+    // A failing lab says which steps pass, which fails and which the run stopped before ("not run").
+    const text = describeState(state, stepStates(progress.labs[lab.id]));
     const painted = state.state === "passing" ? green(text) : state.state === "failing" ? red(text) : state.state === "reset" ? yellow(text) : dim(text);
     return [bold(lab.id.slice(0, 2)), lab.id.slice(3), lab.manifest.title, painted, hintsUsed(lab, progress.labs[lab.id])];
   });

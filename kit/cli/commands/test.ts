@@ -3,25 +3,91 @@ import type { Lab } from "../../labs.ts";
 import type { LabStep } from "../../manifest/schema.ts";
 import { blankLabProgress, recordRun, updateProgress, type LabProgress, type StepResult } from "../../progress.ts";
 import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-tests.ts";
+import { runStepsInOrder, stepState, stepsLine } from "../../runner/step-states.ts";
 import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
 import { bold, dim, green, red, say, warn, yellow } from "../output.ts";
 
 export interface TestOptions {
   verbose?: boolean;
+  /** Every step's files in one run, whatever fails; by default steps run one after another and stop at the first that fails. */
+  all?: boolean;
+  /** Step by step from this step (0-based) on, for `lab watch`: the steps before it keep their results in `previous`. */
+  from?: number;
+  previous?: readonly StepResult[];
 }
 
-/** Run the learner's tests for one lab, print a short summary led by the failure to fix next, and record progress. */
-export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunSummary> {
+export interface LabRun {
+  /** The tests this run ran, all steps together. */
+  summary: RunSummary;
+  /** Each step's result as recorded in the progress file, in step order. */
+  steps: StepResult[];
+  /** Every step ran (in this run, or before `from`) and passed. */
+  done: boolean;
+}
+
+const emptySummary = (): RunSummary => ({ passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: 0 });
+
+/** A failure the kit adds for a step that reported no test: such a step never passes. */
+function noTestFailure(index: number, files: readonly string[], missing: boolean): TestResult {
+  const error = missing
+    ? `None of step ${index + 1}'s test files (${files.join(", ")}) is in the lab's test/ folder.`
+    : `Step ${index + 1}'s test files (${files.join(", ")}) reported no test that passed or failed.`;
+  return { name: `step ${index + 1}'s tests`, status: "fail", error };
+}
+
+function addFailure(summary: RunSummary, failure: TestResult): void {
+  summary.results.push(failure);
+  summary.failed++;
+  printResult(failure);
+}
+
+/**
+ * Run the learner's tests for one lab, print a short summary led by the failure to fix next, and record progress.
+ * By default the steps run in order, step 1's files first, and the run stops at the first step that does not
+ * pass; the lab's services are started once for the whole run. With `all`, every file runs in one go.
+ */
+export async function testLab(lab: Lab, options: TestOptions = {}): Promise<LabRun> {
   say(bold(`Lab ${lab.id.slice(0, 2)} · ${lab.manifest.title}`));
   const steps = stepsOfLab(lab);
-  const files = filesInStepOrder(steps, await listTestFiles(lab.dir));
+  const onDisk = await listTestFiles(lab.dir);
   const services = await resolveServices(lab.manifest.services);
   for (const backend of services.backends) say(dim(`Using ${backend}`));
   say();
-  let summary: RunSummary;
+  const summary = emptySummary();
+  let perStep: StepResult[];
+  /** In a step-by-step run, each step's own results; a crash without a file belongs to the step that ran. */
+  const byStep: TestResult[][] = steps.map(() => []);
   try {
-    summary = await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult });
+    if (options.all) {
+      Object.assign(summary, await runLabTests({ labDir: lab.dir, files: filesInStepOrder(steps, onDisk), env: services.env, onResult: printResult }));
+      perStep = stepResults(steps, summary.results, lab.dir);
+      perStep.forEach((result, i) => {
+        if (result.passed + result.failed > 0) return;
+        addFailure(summary, noTestFailure(i, steps[i]!.tests, steps[i]!.tests.every((file) => !onDisk.includes(file))));
+        result.failed++;
+      });
+    } else {
+      perStep = await runStepsInOrder(
+        steps.length,
+        async (i) => {
+          if (steps.length > 1) say(bold(`Step ${i + 1} of ${steps.length}: ${steps[i]!.title}`));
+          const files = steps[i]!.tests.filter((file) => onDisk.includes(file));
+          const run = files.length > 0 ? await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult }) : emptySummary();
+          if (run.passed + run.failed === 0) addFailure(run, noTestFailure(i, steps[i]!.tests, files.length === 0));
+          byStep[i] = run.results;
+          summary.passed += run.passed;
+          summary.failed += run.failed;
+          summary.skipped += run.skipped;
+          summary.results.push(...run.results);
+          summary.output += run.output;
+          if (run.exitCode !== 0 && summary.exitCode === 0) summary.exitCode = run.exitCode;
+          return { passed: run.passed, failed: run.failed, ran: true };
+        },
+        options.from ?? 0,
+        options.previous,
+      );
+    }
   } finally {
     await services.stop();
   }
@@ -32,14 +98,20 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunS
       say(failure.error ?? "");
     }
   }
-  const perStep = stepResults(steps, summary.results, lab.dir);
+  const passed = options.all ? summary.passed : perStep.reduce((n, step) => n + step.passed, 0);
+  const failed = options.all ? summary.failed : perStep.reduce((n, step) => n + step.failed, 0);
   const progress = await updateProgress(
-    (p) => ({ ...p, setAside: null, labs: { ...p.labs, [lab.id]: recordRun(p.labs[lab.id] ?? blankLabProgress(), summary.passed, summary.failed, new Date(), perStep) } }),
+    (p) => ({ ...p, setAside: null, labs: { ...p.labs, [lab.id]: recordRun(p.labs[lab.id] ?? blankLabProgress(), passed, failed, new Date(), perStep) } }),
     undefined,
     warn,
   );
-  printSummary(lab, steps, perStep, summary, progress.labs[lab.id]!);
-  return summary;
+  const done = failed === 0 && passed > 0 && perStep.every((step) => stepState(step) === "pass");
+  // The failure to fix next: in a step-by-step run, the first failure of the step it stopped at.
+  const stoppedAt = perStep.findIndex((step) => stepState(step) === "fail");
+  const stopped = stoppedAt === -1 ? undefined : byStep[stoppedAt]!.find((r) => r.status === "fail");
+  const next = options.all ? firstFailure(steps, summary.results, lab.dir) : stopped && { step: stoppedAt, result: stopped };
+  printSummary(lab, steps, perStep, { passed, failed, done, all: options.all ?? false, from: options.from ?? 0, next }, progress.labs[lab.id]!);
+  return { summary, steps: perStep, done };
 }
 
 function printResult(result: TestResult): void {
@@ -48,23 +120,35 @@ function printResult(result: TestResult): void {
   else say(`  ${yellow("-")} ${result.name} ${dim("(skipped)")}`);
 }
 
-function printSummary(lab: Lab, steps: LabStep[], perStep: StepResult[], summary: RunSummary, entry: LabProgress): void {
-  const total = summary.passed + summary.failed;
+interface Outcome {
+  passed: number;
+  failed: number;
+  done: boolean;
+  all: boolean;
+  from: number;
+  next: { step: number; result: TestResult } | undefined;
+}
+
+function printSummary(lab: Lab, steps: LabStep[], perStep: StepResult[], outcome: Outcome, entry: LabProgress): void {
+  const { passed, failed, next } = outcome;
+  const total = passed + failed;
   const n = Number(lab.id.slice(0, 2));
+  const line = stepsLine(perStep.map(stepState));
   say();
-  if (summary.failed === 0 && total > 0) {
+  if (outcome.from > 0) say(dim(`${outcome.from === 1 ? "Step 1 passed in an earlier run and was" : `Steps 1–${outcome.from} passed in an earlier run and were`} not run again.`));
+  if (outcome.done) {
+    if (steps.length > 1) say(line);
     say(green(bold(`${total} of ${total} passing. Lab ${lab.id.slice(0, 2)} is done.`)));
     say(`Measure the difference: ${bold(`npm run lab -- bench ${n}`)}   Compare with ours: ${bold(`npm run lab -- solution ${n}`)}`);
     return;
   }
-  say(bold(`${summary.passed} of ${total} passing.`));
-  if (steps.length > 1) {
+  say(bold(`${passed} of ${total} passing.`));
+  if (outcome.all && steps.length > 1) {
     perStep.forEach((result, i) => {
-      const done = result.failed === 0 && result.passed > 0;
-      say(`  ${done ? green("✓") : red("✗")} Step ${i + 1}: ${steps[i]!.title} ${dim(`(${result.passed} of ${result.passed + result.failed})`)}`);
+      const mark = stepState(result) === "pass" ? green("✓") : red("✗");
+      say(`  ${mark} Step ${i + 1}: ${steps[i]!.title} ${dim(`(${result.passed} of ${result.passed + result.failed})`)}`);
     });
-  }
-  const next = firstFailure(steps, summary.results, lab.dir);
+  } else if (!outcome.all) say(line);
   if (next) {
     say();
     const where = next.step < steps.length && steps.length > 1 ? ` (step ${next.step + 1})` : "";
@@ -82,5 +166,5 @@ function printSummary(lab: Lab, steps: LabStep[], perStep: StepResult[], summary
       ? `Stuck? ${bold(`npm run lab -- hint ${n}`)} reveals the next hint for step ${open + 1} (${seen} of ${rungs} shown).`
       : `All ${rungs} hints for step ${open + 1} are shown: ${bold(`npm run lab -- hint ${n} --all`)} lists every step's hints.`,
   );
-  say(dim(`Full output: npm run lab -- test ${n} --verbose`));
+  say(dim(`Full output: npm run lab -- test ${n} --verbose${outcome.all || steps.length === 1 ? "" : `   Every step, whatever fails: npm run lab -- test ${n} --all`}`));
 }

@@ -7,13 +7,16 @@
  * The local server marks its pages with the `workbook-progress` cookie. Without it (a static host,
  * `astro preview`) nothing is fetched, so there is no 404 in the console.
  */
+import { stepsLine, type StepState } from "../../../kit/runner/step-states.ts";
+
 type LabState =
   | { state: "not-started" }
   | { state: "reset"; at: string }
   | { state: "failing"; passed: number; total: number }
   | { state: "passing"; passed: number; total: number };
 
-type LabView = LabState & { hintsShown: number[]; setAside: string | null };
+/** What GET /api/progress says about one lab (site/server/progress-api.ts). */
+export type LabView = LabState & { hintsShown: number[]; setAside: string | null; steps?: StepState[] };
 
 interface ProgressResponse {
   labs: Record<string, LabView>;
@@ -33,6 +36,16 @@ function describe(state: LabState): string {
     case "passing":
       return `Passing: all ${state.total} tests pass`;
   }
+}
+
+/**
+ * The lab page's status: the state, then each step's when the last run recorded two or more, in the CLI's
+ * words ("Failing: 3 of 5 tests pass · step 1 passes · step 2 fails · steps 3–5 not run"): a step the run
+ * stopped before is "not run", never failing.
+ */
+export function describeWithSteps(lab: LabView): string {
+  const steps = lab.state === "failing" || lab.state === "passing" ? (lab.steps ?? []) : [];
+  return steps.length > 1 ? `${describe(lab)} · ${stepsLine(steps)}` : describe(lab);
 }
 
 let request: Promise<ProgressResponse | undefined> | undefined;
@@ -55,7 +68,8 @@ export async function showProgress(): Promise<void> {
   for (const element of document.querySelectorAll<HTMLElement>("[data-lab-status]")) {
     const lab = current.labs[element.dataset.labStatus ?? ""];
     if (!lab) continue;
-    element.textContent = describe(lab);
+    // Only where the page asks for steps (the lab's own page): the lists of labs stay one short line each.
+    element.textContent = element.dataset.steps === undefined ? describe(lab) : describeWithSteps(lab);
     element.dataset.state = lab.state;
     const aside = lab.setAside ?? current.setAside;
     if (aside) {

@@ -3,9 +3,9 @@ import { pathToFileURL } from "node:url";
 import type { Lab } from "../labs.ts";
 import { copyLab, makeScratch, materializeStarter, NoStarterError } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
-import { bold, dim, say, warn } from "../cli/output.ts";
+import { bold, dim, say, warn } from "../terminal/output.ts";
 import { benchReport } from "./report.ts";
-import type { BenchContext, BenchFigure, BenchScenario } from "./types.ts";
+import type { BenchContext, BenchFigure, BenchScenario } from "../testing/bench-types.ts";
 
 type Variant = BenchContext["variant"];
 

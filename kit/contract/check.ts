@@ -6,7 +6,7 @@ import type { RunSummary } from "../runner/run-tests.ts";
 import { runTestFiles } from "./run-files.ts";
 import { copyLab, makeScratch } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
-import { bold, dim, green, red, say, table } from "../cli/output.ts";
+import { bold, dim, green, red, say, table } from "../terminal/output.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
 import { checkLeaks, checkLessonLeaks, copyableShare } from "./leaks.ts";

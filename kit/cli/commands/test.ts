@@ -5,7 +5,7 @@ import { blankLabProgress, recordRun, updateProgress, type LabProgress, type Ste
 import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-tests.ts";
 import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
-import { bold, dim, green, red, say, warn, yellow } from "../output.ts";
+import { bold, dim, green, red, say, warn, yellow } from "../../terminal/output.ts";
 
 export interface TestOptions {
   verbose?: boolean;

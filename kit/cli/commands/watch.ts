@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
 import type { Lab } from "../../labs.ts";
-import { bold, dim, say, warn } from "../output.ts";
+import { bold, dim, say, warn } from "../../terminal/output.ts";
 import { showHint } from "./hint.ts";
 import { testLab } from "./test.ts";
 

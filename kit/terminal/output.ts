@@ -20,11 +20,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 export const say = (line = "") => process.stdout.write(`${line}\n`);
 export const warn = (line: string) => process.stderr.write(`${styleText("yellow", "warning:", { stream: process.stderr })} ${line}\n`);
 
-/** A mistake in how the CLI was called: one line, the valid choices, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
 /** Pad a table of strings into aligned columns. */
 export function table(rows: string[][], gap = 2): string[] {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;

@@ -6,6 +6,8 @@ import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-
 import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
 import { bold, dim, green, red, say, warn, yellow } from "../../terminal/output.ts";
+import { startLiveStatus } from "../../terminal/output.ts";
+import { followTestRun } from "../../runner/activity.ts";
 
 export interface TestOptions {
   verbose?: boolean;
@@ -20,9 +22,11 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<RunS
   for (const backend of services.backends) say(dim(`Using ${backend}`));
   say();
   let summary: RunSummary;
+  const live = startLiveStatus();
   try {
-    summary = await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult });
+    summary = await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult, onEvent: followTestRun(live, steps, lab.dir) });
   } finally {
+    live.stop();
     await services.stop();
   }
   if (options.verbose) {

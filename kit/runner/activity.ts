@@ -53,16 +53,18 @@ export class RunningTests {
   }
 }
 
-/** An onEvent for runLabTests that keeps `live` on the test running now, with that test's own time. */
+/** An onEvent for runLabTests that keeps `live` on the test running now, with the time since that test started. */
 export function followTestRun(live: LiveStatus, steps: readonly LabStep[], labDir: string): (event: RunEvent) => void {
   const tests = new RunningTests(steps, labDir);
+  const startedAt = new Map<string, number>();
   let shownKey: string | undefined;
   live.begin("starting node --test");
   return (event) => {
     tests.event(event);
     const now = tests.current();
     if (!now) return;
-    if (now.key !== shownKey) live.begin(now.label);
+    if (!startedAt.has(now.key)) startedAt.set(now.key, live.now());
+    if (now.key !== shownKey) live.begin(now.label, startedAt.get(now.key));
     else live.update(now.label);
     shownKey = now.key;
   };

@@ -89,11 +89,16 @@ export class LiveStatus {
     this.#stopTimer = this.#clock.every(this.live ? (options.redrawMs ?? 250) : 1000, () => this.tick());
   }
 
-  /** Something new starts running: show it, and count its time from now. */
-  begin(what: string): void {
+  /** Something new starts running: show it, and count its time from now (or from `since`, a time of now()). */
+  begin(what: string, since = this.#clock.now()): void {
     this.#what = what;
-    this.#since = this.#clock.now();
+    this.#since = since;
     this.#draw();
+  }
+
+  /** The clock's time, for a caller that remembers when things started and passes it to begin(). */
+  now(): number {
+    return this.#clock.now();
   }
 
   /** Say more about what is running (the next phase, a count) without restarting its clock. */

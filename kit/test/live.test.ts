@@ -230,6 +230,20 @@ describe("lab test's live line", () => {
     live.stop();
   });
 
+  test("a suite shown again between its tests keeps counting from the suite's own start", () => {
+    const clock = fakeClock();
+    const stream = fakeStream(true);
+    const live = new LiveStatus({ stream, clock });
+    const onEvent = followTestRun(live, steps, lab);
+    onEvent({ kind: "start", name: "sessions", file: file("a.test.ts"), nesting: 0 });
+    clock.advance(1000);
+    onEvent({ kind: "start", name: "one", file: file("a.test.ts"), nesting: 1 });
+    clock.advance(4000);
+    onEvent({ kind: "end", name: "one", file: file("a.test.ts"), nesting: 1 });
+    assert.equal(stream.writes.at(-1), `${erase}step 1 · test/a.test.ts · sessions · 5 s`);
+    live.stop();
+  });
+
   test("a real node --test run reports tests starting and ending, and they are not counted as results", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "kit-live-"));
     await mkdir(path.join(dir, "test"));

@@ -1,6 +1,8 @@
 // `npm test`: run every part of the project's checks, even when an early one fails, then say
 // which parts failed. A failing site test must not hide the state of the lab contract.
+// First, within seconds, it checks that the servers and the browser the parts need are there (tests/preflight.ts).
 import { spawn } from "node:child_process";
+import { describeMissing, preflight } from "./preflight.ts";
 
 // Arguments override the list (the project's own test of this script uses that).
 const parts = process.argv.length > 2 ? process.argv.slice(2) : ["typecheck", "test:kit", "test:project", "test:site", "lab -- check"];
@@ -15,15 +17,21 @@ function runScript(part: string): Promise<{ code: number; seconds: number }> {
   });
 }
 
-const results: { part: string; code: number; seconds: number }[] = [];
-for (const part of parts) {
-  console.log(`\n==> npm run ${part}`);
-  results.push({ part, ...(await runScript(part)) });
-}
+const missing = await preflight(parts);
+if (missing.length > 0) {
+  console.log(describeMissing(missing).join("\n"));
+  process.exitCode = 1;
+} else {
+  const results: { part: string; code: number; seconds: number }[] = [];
+  for (const part of parts) {
+    console.log(`\n==> npm run ${part}`);
+    results.push({ part, ...(await runScript(part)) });
+  }
 
-console.log("\nnpm test, by part:");
-for (const r of results) console.log(`  ${r.code === 0 ? "ok    " : "FAILED"}  npm run ${r.part}  (${r.seconds.toFixed(1)} s)`);
-const failed = results.filter((r) => r.code !== 0);
-if (failed.length > 0) console.log(`Failed: ${failed.map((r) => `npm run ${r.part}`).join(", ")}. Each part's own output above says why.`);
-console.log(`parts: ${results.length - failed.length} passed, ${failed.length} failed`);
-process.exitCode = failed.length === 0 ? 0 : 1;
+  console.log("\nnpm test, by part:");
+  for (const r of results) console.log(`  ${r.code === 0 ? "ok    " : "FAILED"}  npm run ${r.part}  (${r.seconds.toFixed(1)} s)`);
+  const failed = results.filter((r) => r.code !== 0);
+  if (failed.length > 0) console.log(`Failed: ${failed.map((r) => `npm run ${r.part}`).join(", ")}. Each part's own output above says why.`);
+  console.log(`parts: ${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exitCode = failed.length === 0 ? 0 : 1;
+}

@@ -1,8 +1,8 @@
 // The bench's printout, for a person: the figure that matters first, in a sentence; then a table
 // with a plain-words comparison per row; then the reference rows, apart and marked as such.
-import { table } from "../cli/output.ts";
-import { median } from "../testing/stats.ts";
-import type { BenchContext, BenchFigure } from "./types.ts";
+import { table } from "../terminal/output.ts";
+import { median } from "../stats.ts";
+import type { BenchContext, BenchFigure } from "../testing/bench-types.ts";
 
 export type Variant = BenchContext["variant"];
 export type BenchResults = Map<Variant, Map<string, BenchFigure[]>>;

@@ -3,9 +3,9 @@ import { pathToFileURL } from "node:url";
 import type { Lab } from "../labs.ts";
 import { copyLab, makeScratch, materializeStarter, NoStarterError } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
-import { bold, dim, say, warn } from "../cli/output.ts";
+import { bold, dim, say, startLiveStatus, warn } from "../terminal/output.ts";
 import { benchReport } from "./report.ts";
-import type { BenchContext, BenchFigure, BenchScenario } from "./types.ts";
+import type { BenchContext, BenchFigure, BenchScenario } from "../testing/bench-types.ts";
 
 type Variant = BenchContext["variant"];
 
@@ -26,7 +26,9 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
   const pool = new ServicePool();
   const scratch = await makeScratch("bench");
   const results = new Map<Variant, Map<string, BenchFigure[]>>();
+  const live = startLiveStatus();
   try {
+    live.begin(`bench ${lab.id} · preparing the starter`);
     const variants: [Variant, string][] = [];
     try {
       variants.push(["starter", await materializeStarter(lab, path.join(scratch.dir, "starter"))]);
@@ -40,6 +42,7 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
     for (const [variant, appDir] of variants) {
       const figures = new Map<string, BenchFigure[]>();
       for (let run = 1; run <= options.runs; run++) {
+        live.begin(`bench ${lab.id} · ${variant} · run ${run} of ${options.runs}`);
         const env = await pool.envFor(lab.manifest.services);
         const log = (message: string) => say(dim(`  [${variant} ${run}/${options.runs}] ${message}`));
         for (const figure of await scenario({ appDir, variant, env, log })) {
@@ -50,6 +53,7 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
     }
     for (const b of pool.backends()) say(dim(`Used ${b}`));
   } finally {
+    live.stop();
     await pool.stop();
     await scratch.remove();
   }

@@ -13,7 +13,8 @@ import { showSolution } from "./commands/solution.ts";
 import { NoLabStartError, startLab } from "./commands/start.ts";
 import { testLab } from "./commands/test.ts";
 import { watchLab } from "./commands/watch.ts";
-import { red, say, UsageError, warn } from "./output.ts";
+import { red, say, warn } from "../terminal/output.ts";
+import { UsageError } from "./usage.ts";
 
 const commands = ["list", "start", "test", "watch", "hint", "reset", "solution", "bench", "check", "leaks", "help"] as const;
 

@@ -6,7 +6,8 @@ import type { RunSummary } from "../runner/run-tests.ts";
 import { runTestFiles } from "./run-files.ts";
 import { copyLab, makeScratch } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
-import { bold, dim, green, red, say, table } from "../cli/output.ts";
+import { bold, dim, green, red, say, startLiveStatus, table } from "../terminal/output.ts";
+import type { LiveStatus } from "../terminal/live.ts";
 import { checkBench, checkReadme, checkSolutionFiles, checkTodos, strayLabFolders, type Finding } from "./static.ts";
 import { checkWrongSolutions } from "./wrong.ts";
 import { checkLeaks, checkLessonLeaks, copyableShare } from "./leaks.ts";
@@ -49,10 +50,11 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
   const pool = new ServicePool();
   const scratch = await makeScratch("check", root);
   const started = performance.now();
+  const live = startLiveStatus();
   try {
     for (const lab of labs) {
       const labStarted = performance.now();
-      const { findings, notes } = await checkLab(lab, pool, scratch.dir);
+      const { findings, notes } = await checkLab(lab, pool, scratch.dir, live);
       const failed = findings.some(([, f]) => !f.ok);
       if (failed) failedLabs++;
       say(`${failed ? red("✗") : green("✓")} ${bold(lab.id)}`);
@@ -62,6 +64,7 @@ export async function checkContract(only: Lab[] | undefined, root = repoRoot): P
       say();
     }
   } finally {
+    live.stop();
     await scratch.remove();
     const backends = pool.backends();
     await pool.stop();
@@ -78,8 +81,9 @@ interface LabCheck {
   notes: string[];
 }
 
-async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promise<LabCheck> {
+async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string, live: LiveStatus): Promise<LabCheck> {
   const manifest = lab.manifest;
+  live.begin(`check ${lab.id} · manifest, README, solution files, leaks`);
   const findings: LabCheck["findings"] = [
     ["manifest", { ok: true, detail: `${manifest.steps.length} steps, services: ${manifest.services.join(", ") || "none"}` }],
     ["README sections", await checkReadme(lab)],
@@ -102,6 +106,7 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
   // The starter and the solved lab run side by side (both cores), unless WORKBOOK_CHECK_JOBS=1.
   const solutionComplete = findings[3]![1].ok;
   const suites = performance.now();
+  live.update(`check ${lab.id} · the starter's and the solved lab's tests`);
   const solvedRun = () => (solutionComplete ? runCopy(lab, steps, pool, path.join(labScratch, "solved"), true) : Promise.resolve(undefined));
   const [starter, solved] =
     wrongJobs > 1
@@ -119,7 +124,9 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string): Promis
     findings.push(["solution passes", { ok: false, detail: "not run: the solution files are incomplete" }]);
   }
   if (solvedPasses) {
-    const report = await checkWrongSolutions(lab, pool, labScratch, wrongJobs);
+    const report = await checkWrongSolutions(lab, pool, labScratch, wrongJobs, (p) =>
+      live.update(`check ${lab.id} · wrong solutions, ${p.done} of ${p.total} done${p.running.length > 0 ? ` · ${p.running.join(", ")}` : ""}`),
+    );
     for (const o of report.outcomes) {
       findings.push([`${o.name}`, { ok: o.rejected, label: "rejected", detail: `${o.detail} (${(o.ms / 1000).toFixed(1)} s)` }]);
     }

@@ -106,6 +106,8 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
       summary.output += event.text ?? "";
       return;
     }
+    // Tests starting and ending: only the live line of `lab test` follows them.
+    if (event.kind === "start" || event.kind === "end") return;
     const status = event.kind as TestResult["status"];
     // As the runner reports it (absolute), so kit/runner/steps.ts maps it to a step like any other run.
     const file = event.file;

@@ -27,6 +27,13 @@ export interface WrongOutcome {
   ms: number;
 }
 
+/** Where a lab's wrong solutions are: how many are done, and which run now. */
+export interface WrongProgress {
+  done: number;
+  total: number;
+  running: string[];
+}
+
 export interface WrongReport {
   total: number;
   rejected: number;
@@ -99,19 +106,27 @@ const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "
  * names, and require that file to fail. `jobs` scratch copies run side by side; each is restored from the
  * solution after every patch instead of being copied again.
  */
-export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDir: string, jobs = 2): Promise<WrongReport> {
+export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDir: string, jobs = 2, onProgress?: (progress: WrongProgress) => void): Promise<WrongReport> {
   const started = performance.now();
   const names = await listWrongSolutions(lab);
   const outcomes: WrongOutcome[] = new Array(names.length);
   const queue = names.map((name, index) => ({ name, index }));
+  const running = new Set<string>();
+  let done = 0;
+  const report = () => onProgress?.({ done, total: names.length, running: [...running] });
   const workers = Math.max(1, Math.min(jobs, names.length));
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       const dir = await copyLab(lab, path.join(scratchDir, `wrong-${w + 1}`), true);
       for (let item = queue.shift(); item; item = queue.shift()) {
         const t0 = performance.now();
+        running.add(item.name);
+        report();
         const outcome = await tryWrongSolution(lab, pool, dir, item.name);
         outcomes[item.index] = { name: item.name, ...outcome, ms: performance.now() - t0 };
+        running.delete(item.name);
+        done++;
+        report();
       }
     }),
   );

@@ -1,6 +1,7 @@
 /**
  * A node:test reporter that turns the run into JSON lines the kit can summarise:
- * one line per finished test (leaf tests only) plus anything a test printed.
+ * one line per finished test (leaf tests only) plus anything a test printed, and "start"/"end" lines as
+ * tests, suites and test files begin and end running, for the live status line.
  * Used as `node --test --test-reporter=<this file>`.
  */
 import path from "node:path";
@@ -74,6 +75,11 @@ export default async function* reporter(source: AsyncIterable<TestEvent>): Async
         ...(typeof data.skip === "string" ? { reason: data.skip } : {}),
         ...(type === "test:fail" ? { error: describeError(data.details?.error) } : {}),
       })}\n`;
+    } else if (type === "test:dequeue" || type === "test:complete") {
+      // dequeue comes right before a test runs and complete right after (test:start and test:pass wait for
+      // the report order). A whole test file is one too, named after the path it was given as.
+      const whole = data.file !== undefined && data.name !== undefined && path.resolve(data.name) === path.resolve(data.file);
+      yield `${JSON.stringify({ kind: type === "test:dequeue" ? "start" : "end", name: data.name, file: data.file, nesting: data.nesting, ...(whole ? { wholeFile: true } : {}) })}\n`;
     } else if (type === "test:stdout" || type === "test:stderr") {
       yield `${JSON.stringify({ kind: "output", text: data.message })}\n`;
     }

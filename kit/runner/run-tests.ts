@@ -11,6 +11,16 @@ export interface TestResult {
   ms?: number;
 }
 
+/** A test, suite or whole test file starting or ending, as the run goes (kit/runner/reporter.ts). */
+export interface RunEvent {
+  kind: "start" | "end";
+  name: string;
+  file?: string;
+  nesting?: number;
+  /** The event is about a whole test file, not one test in it. */
+  wholeFile?: boolean;
+}
+
 export interface RunSummary {
   passed: number;
   failed: number;
@@ -31,6 +41,8 @@ export interface RunOptions {
   env: Record<string, string>;
   /** Called for each finished test, for live output. */
   onResult?: (result: TestResult) => void;
+  /** Called as tests start and end, for the live status line. */
+  onEvent?: (event: RunEvent) => void;
   /** Per-test timeout; a hung test must not hang the learner's terminal. */
   testTimeoutMs?: number;
 }
@@ -58,7 +70,7 @@ export function runLabTests(options: RunOptions): Promise<RunSummary> {
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };
   const lines = createInterface({ input: child.stdout! });
   lines.on("line", (line) => {
-    let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string };
+    let event: { kind: string; name?: string; file?: string; error?: string; ms?: number; text?: string; nesting?: number; wholeFile?: boolean };
     try {
       event = JSON.parse(line);
     } catch {
@@ -67,6 +79,10 @@ export function runLabTests(options: RunOptions): Promise<RunSummary> {
     }
     if (event.kind === "output") {
       summary.output += event.text ?? "";
+      return;
+    }
+    if (event.kind === "start" || event.kind === "end") {
+      options.onEvent?.({ kind: event.kind, name: event.name ?? "", ...(event.file ? { file: event.file } : {}), ...(event.nesting !== undefined ? { nesting: event.nesting } : {}), ...(event.wholeFile ? { wholeFile: true } : {}) });
       return;
     }
     const status = event.kind as TestResult["status"];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { benchReport, compare, formatValue, type BenchResults, type Variant } from "../bench/report.ts";
-import type { BenchFigure } from "../bench/types.ts";
+import type { BenchFigure } from "../testing/bench-types.ts";
 
 /** Results as benchLab collects them: per variant, per figure name, one figure per run. */
 function results(runs: Partial<Record<Variant, BenchFigure[][]>>): BenchResults {

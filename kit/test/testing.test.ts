@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { roundRobinProxy, startInstance, startInstances, startProcess, stopAll, type Instance } from "../testing/index.ts";
-import { median, percentile } from "../testing/stats.ts";
+import { median, percentile } from "../stats.ts";
 
 const entry = new URL("./fixtures/echo-server.ts", import.meta.url);
 const signals = new URL("./fixtures/signals.ts", import.meta.url);

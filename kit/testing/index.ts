@@ -7,6 +7,6 @@ export { startInstance, startInstances, stopAll, type Instance, type InstanceOpt
 export { roundRobinProxy, type RoundRobinProxy, type ProxyOptions, type ProxyStats } from "./proxy.ts";
 export { startProcess, type RunningProcess, type ProcessOptions } from "./process.ts";
 export { defaultStopTimeoutMs, type StopOptions } from "./stop.ts";
-export { median, percentile, timed } from "./stats.ts";
+export { median, percentile, timed } from "../stats.ts";
 export { getFreePort } from "../services/ports.ts";
-export type { BenchContext, BenchFigure, BenchScenario } from "../bench/types.ts";
+export type { BenchContext, BenchFigure, BenchScenario } from "./bench-types.ts";

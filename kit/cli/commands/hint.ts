@@ -2,7 +2,7 @@ import type { Lab } from "../../labs.ts";
 import type { LabStep } from "../../manifest/schema.ts";
 import { earliestOpenStep, mergeHints, readProgress, updateLabProgress } from "../../progress.ts";
 import { stepsOfLab } from "../../runner/steps.ts";
-import { bold, dim, say, warn } from "../output.ts";
+import { bold, dim, say, warn } from "../../terminal/output.ts";
 
 const heading = (lab: Lab, steps: LabStep[], step: number, rung: number) =>
   `${bold(`Step ${step + 1} of ${steps.length}: ${steps[step]!.title}`)} · hint ${rung + 1} of ${steps[step]!.hints.length} ${dim(`(lab ${lab.id})`)}`;

@@ -2,7 +2,7 @@
 // that anyone editing a README or a lesson can see where a lab stands against the 20 % goal.
 import type { Lab } from "../../labs.ts";
 import { copyableShare, shareMinLength } from "../../contract/leaks.ts";
-import { bold, dim, say } from "../output.ts";
+import { bold, dim, say } from "../../terminal/output.ts";
 
 /** The share at or under which a lab is fine: a learner copies at most a fifth of the solution. */
 export const shareGoal = 0.2;

@@ -1,6 +1,6 @@
 import type { Lab } from "../../labs.ts";
 import { describeState, labState, readProgress, stepStates, type LabProgress } from "../../progress.ts";
-import { bold, dim, green, red, say, table, warn, yellow } from "../output.ts";
+import { bold, dim, green, red, say, table, warn, yellow } from "../../terminal/output.ts";
 
 /** "2 of 9": rungs revealed over the rungs the lab has, all steps together. */
 export function hintsUsed(lab: Lab, entry: LabProgress | undefined): string {

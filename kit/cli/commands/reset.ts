@@ -5,8 +5,8 @@ import type { Lab } from "../../labs.ts";
 import { repoRoot, workbookDir } from "../../paths.ts";
 import { recordReset, updateLabProgress } from "../../progress.ts";
 import { starterFiles } from "../../scratch.ts";
-import { bold, dim, say, warn } from "../output.ts";
-import { UsageError } from "../output.ts";
+import { bold, dim, say, warn } from "../../terminal/output.ts";
+import { UsageError } from "../usage.ts";
 
 /** Put the starter files back, after saving the learner's current files to .workbook/backups/, and record the reset in progress. */
 export async function resetLab(lab: Lab, options: { yes: boolean; ref: string }): Promise<void> {

@@ -3,8 +3,8 @@ import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import type { Lab } from "../../labs.ts";
 import { readProgress } from "../../progress.ts";
-import { bold, dim, green, red, say, warn } from "../output.ts";
-import { UsageError } from "../output.ts";
+import { bold, dim, green, red, say, warn } from "../../terminal/output.ts";
+import { UsageError } from "../usage.ts";
 
 /** Show how the learner's files differ from the solution: only after the lab passes, or with --force. */
 export async function showSolution(lab: Lab, force: boolean): Promise<void> {

@@ -12,7 +12,7 @@ import { spawnTied } from "../../lifecycle.ts";
 import { resolveServices, type Services } from "../../services/index.ts";
 import { canConnect, getFreePort } from "../../services/ports.ts";
 import { roundRobinProxy, type RoundRobinProxy } from "../../testing/proxy.ts";
-import { bold, dim, say } from "../output.ts";
+import { bold, dim, say } from "../../terminal/output.ts";
 
 /** One process of the lab, started with `node <entry>` from the lab folder. */
 export interface StartProcess {

@@ -6,7 +6,9 @@ import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-
 import { runStepsInOrder, stepState, stepsLine } from "../../runner/step-states.ts";
 import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
-import { bold, dim, green, red, say, warn, yellow } from "../output.ts";
+import { bold, dim, green, red, say, warn, yellow } from "../../terminal/output.ts";
+import { startLiveStatus } from "../../terminal/output.ts";
+import { followTestRun } from "../../runner/activity.ts";
 
 export interface TestOptions {
   verbose?: boolean;
@@ -55,12 +57,14 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<LabR
   for (const backend of services.backends) say(dim(`Using ${backend}`));
   say();
   const summary = emptySummary();
+  const live = startLiveStatus();
+  const follow = followTestRun(live, steps, lab.dir);
   let perStep: StepResult[];
   /** In a step-by-step run, each step's own results; a crash without a file belongs to the step that ran. */
   const byStep: TestResult[][] = steps.map(() => []);
   try {
     if (options.all) {
-      Object.assign(summary, await runLabTests({ labDir: lab.dir, files: filesInStepOrder(steps, onDisk), env: services.env, onResult: printResult }));
+      Object.assign(summary, await runLabTests({ labDir: lab.dir, files: filesInStepOrder(steps, onDisk), env: services.env, onResult: printResult, onEvent: follow }));
       perStep = stepResults(steps, summary.results, lab.dir);
       perStep.forEach((result, i) => {
         if (result.passed + result.failed > 0) return;
@@ -73,7 +77,7 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<LabR
         async (i) => {
           if (steps.length > 1) say(bold(`Step ${i + 1} of ${steps.length}: ${steps[i]!.title}`));
           const files = steps[i]!.tests.filter((file) => onDisk.includes(file));
-          const run = files.length > 0 ? await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult }) : emptySummary();
+          const run = files.length > 0 ? await runLabTests({ labDir: lab.dir, files, env: services.env, onResult: printResult, onEvent: follow }) : emptySummary();
           if (run.passed + run.failed === 0) addFailure(run, noTestFailure(i, steps[i]!.tests, files.length === 0));
           byStep[i] = run.results;
           summary.passed += run.passed;
@@ -89,6 +93,7 @@ export async function testLab(lab: Lab, options: TestOptions = {}): Promise<LabR
       );
     }
   } finally {
+    live.stop();
     await services.stop();
   }
   if (options.verbose) {

@@ -5,7 +5,7 @@ import type { LabStep } from "../../manifest/schema.ts";
 import type { StepResult } from "../../progress.ts";
 import { currentStep, watchFrom } from "../../runner/step-states.ts";
 import { stepsOfLab } from "../../runner/steps.ts";
-import { bold, dim, say, warn } from "../output.ts";
+import { bold, dim, say, warn } from "../../terminal/output.ts";
 import { showHint } from "./hint.ts";
 import { testLab } from "./test.ts";
 

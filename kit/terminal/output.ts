@@ -1,4 +1,5 @@
 import { styleText } from "node:util";
+import { LiveStatus, type LiveOptions } from "./live.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -17,12 +18,28 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-export const say = (line = "") => process.stdout.write(`${line}\n`);
-export const warn = (line: string) => process.stderr.write(`${styleText("yellow", "warning:", { stream: process.stderr })} ${line}\n`);
+/** The live status line on stdout, while one runs: every line printed meanwhile goes around it. */
+let live: LiveStatus | undefined;
 
-/** A mistake in how the CLI was called: one line, the valid choices, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export const say = (line = "") => {
+  if (live?.running) live.print(line);
+  else process.stdout.write(`${line}\n`);
+};
+export const warn = (line: string) => {
+  const write = () => process.stderr.write(`${styleText("yellow", "warning:", { stream: process.stderr })} ${line}\n`);
+  if (live?.running) live.aside(write);
+  else write();
+};
+
+/**
+ * Start the live status line on stdout (see live.ts): redrawn on a terminal, a "still running" line now and
+ * then elsewhere. Until its stop(), `say` and `warn` print around it. One at a time: a new one replaces the last.
+ */
+export function startLiveStatus(options: Partial<LiveOptions> = {}): LiveStatus {
+  live?.stop();
+  if (!live) process.once("exit", () => live?.stop());
+  live = new LiveStatus({ stream: process.stdout, ...options });
+  return live;
 }
 
 /** Pad a table of strings into aligned columns. */

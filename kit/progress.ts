@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { repoRoot, workbookDir } from "./paths.ts";
-import { currentStep, stepState, stepsLine, type StepState } from "./runner/step-states.ts";
+import { currentStep, stepState, stepsLine, type StepState } from "./step-states.ts";
 
 /** Rungs revealed per step: `[step 1, step 2, ...]`. Bounded, because the site's local API writes it too. */
 export const hintCountsSchema = z

@@ -17,7 +17,7 @@ const layers: readonly (readonly string[])[] = [
   // What prints to the terminal, and the Node bootstrap that runs before anything else.
   ["terminal", "bootstrap"],
   // Pure helpers and the ground everything stands on.
-  ["paths", "lifecycle", "manifest", "stats"],
+  ["paths", "lifecycle", "manifest", "stats", "step-states"],
   // The labs on disk, the learner's progress, the MongoDB stand-in.
   ["labs", "progress", "mongo-standin"],
   // Scratch copies of labs; finding and starting Redis, MongoDB, HAProxy, Varnish, Prometheus.

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { blankLabProgress, describeState, earliestOpenStep, labState, mergeHints, progressFile, readProgress, recordReset, recordRun, stepStates, updateLabProgress } from "../progress.ts";
-import { notRunStep } from "../runner/step-states.ts";
+import { notRunStep } from "../step-states.ts";
 
 const freshRoot = () => mkdtemp(path.join(tmpdir(), "kit-progress-"));
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { StepResult } from "../progress.ts";
-import { currentStep, notRunStep, runStepsInOrder, stepState, stepsLine, watchFrom, type StepState } from "../runner/step-states.ts";
+import { currentStep, notRunStep, runStepsInOrder, stepState, stepsLine, watchFrom, type StepState } from "../step-states.ts";
 
 const pass = (passed = 2): StepResult => ({ passed, failed: 0, ran: true });
 const fail = (failed = 1): StepResult => ({ passed: 1, failed, ran: true });

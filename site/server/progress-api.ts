@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { findLab, scanLabs } from "../../kit/labs.ts";
 import { hintWriteSchema, labState, mergeHints, readProgress, stepStates, updateLabProgress, type LabState } from "../../kit/progress.ts";
-import type { StepState } from "../../kit/runner/step-states.ts";
+import type { StepState } from "../../kit/step-states.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
 
 export type LabProgressView = LabState & {

@@ -3,7 +3,7 @@ import type { Lab } from "../../labs.ts";
 import type { LabStep } from "../../manifest/schema.ts";
 import { blankLabProgress, recordRun, updateProgress, type LabProgress, type StepResult } from "../../progress.ts";
 import { runLabTests, type RunSummary, type TestResult } from "../../runner/run-tests.ts";
-import { runStepsInOrder, stepState, stepsLine } from "../../runner/step-states.ts";
+import { runStepsInOrder, stepState, stepsLine } from "../../step-states.ts";
 import { filesInStepOrder, firstFailure, listTestFiles, stepResults, stepsOfLab } from "../../runner/steps.ts";
 import { resolveServices } from "../../services/index.ts";
 import { bold, dim, green, red, say, warn, yellow } from "../../terminal/output.ts";

@@ -3,7 +3,7 @@ import { emitKeypressEvents } from "node:readline";
 import type { Lab } from "../../labs.ts";
 import type { LabStep } from "../../manifest/schema.ts";
 import type { StepResult } from "../../progress.ts";
-import { currentStep, watchFrom } from "../../runner/step-states.ts";
+import { currentStep, watchFrom } from "../../step-states.ts";
 import { stepsOfLab } from "../../runner/steps.ts";
 import { bold, dim, say, warn } from "../../terminal/output.ts";
 import { showHint } from "./hint.ts";

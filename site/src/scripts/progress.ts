@@ -7,7 +7,7 @@
  * The local server marks its pages with the `workbook-progress` cookie. Without it (a static host,
  * `astro preview`) nothing is fetched, so there is no 404 in the console.
  */
-import { stepsLine, type StepState } from "../../../kit/runner/step-states.ts";
+import { stepsLine, type StepState } from "../../../kit/step-states.ts";
 
 type LabState =
   | { state: "not-started" }

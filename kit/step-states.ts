@@ -2,7 +2,12 @@
  * Steps as the learner sees them: which passed, which failed, which were not run, and the order to run them in.
  * Nothing here touches the disk or a process, so the site's browser script can use it too.
  */
-import type { StepResult } from "../progress.ts";
+/** One step's result in a run; the progress file stores the same shape (kit/progress.ts checks it with zod). */
+export interface StepResult {
+  passed: number;
+  failed: number;
+  ran: boolean;
+}
 
 export type StepState = "pass" | "fail" | "not-run";
 

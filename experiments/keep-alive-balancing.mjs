@@ -53,4 +53,4 @@ console.log("2 keep-alive clients x 30 requests through a round-robin balancer w
 await drive("per connection (layer 4)", await listen(l4));
 await drive("per request    (layer 7)", await listen(l7));
 pool.destroy();
-process.exit(0); // the backends' keep-alive sockets would otherwise hold the process for 5 s
+process.exit(0); // the backends and balancers still listen, so the process would never end by itself

@@ -2,15 +2,35 @@
 // (site/src/labs/how-to-run.ts), on small inputs: no site build needed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { classifyTokens, markShortCode, plainStyle, rankStyles, tokenStylesheet } from "../../site/src/build/html-weight.ts";
+import { inlineCode } from "../../site/src/flashcards/inline.ts";
+import { classifyTokens, dropSearchShortcutScript, markLongCode, plainStyle, rankStyles, tokenStylesheet } from "../../site/src/build/html-weight.ts";
 import { splitAtCommands } from "../../site/src/labs/how-to-run.ts";
 
-test("short inline code gets nowrap; long inline code and code blocks do not", () => {
-  const html = '<p><code dir="auto">?page=N&#x26;limit=M</code> and <code>a-very-long-identifier-that-may-wrap-anywhere()</code></p><pre><code><span>x</span></code></pre>';
-  const out = markShortCode(html, 28);
-  assert.match(out, /<code dir="auto" class="nowrap">\?page=N&#x26;limit=M<\/code>/);
-  assert.match(out, /<code>a-very-long-identifier/);
-  assert.match(out, /<pre><code><span>x<\/span><\/code><\/pre>/);
+test("long inline code and inline code holding markup get class wrap; short inline code and code blocks do not", () => {
+  const html =
+    '<p><code dir="auto">?page=N&#x26;limit=M</code> and <code>a-very-long-identifier-that-may-wrap-anywhere()</code>' +
+    ' and <code><a href="/x">x</a></code></p><pre class="a"><code><span>x</span></code></pre><pre><code>plain block of text longer than the limit</code></pre>';
+  const out = markLongCode(html, 28);
+  assert.match(out, /<code dir="auto">\?page=N&#x26;limit=M<\/code>/, "an entity counts as one character");
+  assert.match(out, /<code class="wrap">a-very-long-identifier-that-may-wrap-anywhere\(\)<\/code>/);
+  assert.match(out, /<code class="wrap"><a href="\/x">x<\/a><\/code>/);
+  assert.match(out, /<pre class="a"><code><span>x<\/span><\/code><\/pre><pre><code>plain block of text longer than the limit<\/code><\/pre>$/);
+  assert.equal(markLongCode("<code>" + "x".repeat(28) + "</code>", 28), "<code>" + "x".repeat(28) + "</code>", "28 characters still fit");
+});
+
+test("a flashcard's inline code follows the same rule as the pages'", () => {
+  assert.equal(inlineCode("use `SET k v NX` or `a-very-long-identifier-that-may-wrap()` <b>"), 'use <code>SET k v NX</code> or <code class="wrap">a-very-long-identifier-that-may-wrap()</code> &lt;b&gt;');
+});
+
+test("Starlight's inline search-shortcut script is dropped, and a page whose search button lacks it fails the build", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const source = await readFile(new URL(import.meta.resolve("@astrojs/starlight/components/Search.astro")), "utf8");
+  const inline = source.slice(source.indexOf("<script is:inline>"), source.indexOf("</script>") + 9).replace("<script is:inline>", "<script>");
+  assert.match(inline, /data-open-modal/, "the script is read from the installed Starlight");
+  const page = `<button data-open-modal><kbd style="display: none;"><kbd>Ctrl</kbd></kbd></button>${inline}<script type="module" src="/a.js"></script>`;
+  assert.equal(dropSearchShortcutScript(page), '<button data-open-modal><kbd style="display: none;"><kbd>Ctrl</kbd></kbd></button><script type="module" src="/a.js"></script>');
+  assert.throws(() => dropSearchShortcutScript('<button data-open-modal></button><script>other()</script>', "/x/"), /\/x\/ has Starlight's search button/);
+  assert.equal(dropSearchShortcutScript("<p>no search here</p>"), "<p>no search here</p>");
 });
 
 test("token styles become classes, with the same colours in each theme, and inherit where a theme sets none", () => {

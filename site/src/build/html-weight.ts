@@ -2,12 +2,13 @@
  * An Astro integration that rewrites the built HTML in two ways, after the build (issue 10: every
  * page type within 10 kB of gzipped HTML):
  *
- * 1. Short inline code (up to `maxLength` characters) gets class "nowrap" (styles/inline-code.css),
- *    so a line never breaks inside something like `?page=N&limit=M` (browsers break after "?" and
- *    "/"). Longer inline code may still wrap, or it would push a phone-width page sideways. Inline
- *    code from Markdown is a <code> (with at most dir="auto") holding only text; code blocks hold
- *    markup, so they never match.
- * 2. Expressive Code colours each token with an inline style holding both themes' colours
+ * 1. Inline code longer than `maxLength` visible characters, or holding markup, gets class "wrap"
+ *    (see ../inline-code.ts): all other inline code stays on one line. Inline code from Markdown is a
+ *    <code> with at most dir="auto"; a code block's <code> follows its <pre> and is left alone.
+ * 2. Starlight's search button comes with an inline script (the same 470 bytes on every page) that
+ *    shows its keyboard shortcut, as ⌘ K on Apple devices. It is dropped: components/Search.astro does
+ *    the same from a cached module.
+ * 3. Expressive Code colours each token with an inline style holding both themes' colours
  *    (`style="--0:#C792EA;--1:#8844AE"`), about 35 bytes a token. The site uses fewer than 50
  *    distinct ones, so each becomes a short class, defined once in a cached stylesheet with the
  *    same light/dark rules as Expressive Code's own.
@@ -16,13 +17,30 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AstroIntegration } from "astro";
+import { shortCodeLength } from "../inline-code.ts";
 
 const visibleLength = (html: string) => html.replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, "_").length;
 
-export function markShortCode(html: string, maxLength = 28): string {
-  return html.replace(/<code( dir="auto")?>([^<]*)<\/code>/g, (whole, dir: string | undefined, text: string) =>
-    visibleLength(text) <= maxLength ? `<code${dir ?? ""} class="nowrap">${text}</code>` : whole,
+export function markLongCode(html: string, maxLength = shortCodeLength): string {
+  return html.replace(/(<pre\b[^>]*>)?<code( dir="auto")?>(?:([^<]*)<\/code>)?/g, (whole, pre: string | undefined, dir: string | undefined, text: string | undefined) =>
+    pre !== undefined || (text !== undefined && visibleLength(text) <= maxLength)
+      ? whole
+      : `<code${dir ?? ""} class="wrap">${text === undefined ? "" : `${text}</code>`}`,
   );
+}
+
+/** Starlight's inline script for the search shortcut (its components/Search.astro), whole. */
+const searchShortcutScript = /<script>\s*\(\(\) => \{\s*const openBtn = document\.querySelector\('button\[data-open-modal\]'\);[^<]*?shortcut\.style\.display = '';\s*\}\)\(\);\s*<\/script>/;
+
+/**
+ * Drop the search button's inline shortcut script. A page with the button but not the script means
+ * Starlight changed it: the build fails, rather than leave the shortcut hidden or shown twice.
+ */
+export function dropSearchShortcutScript(html: string, page = "a page"): string {
+  if (!html.includes("data-open-modal")) return html;
+  if (!searchShortcutScript.test(html))
+    throw new Error(`${page} has Starlight's search button but not the inline script html-weight.ts drops: check components/Search.astro against Starlight's`);
+  return html.replace(searchShortcutScript, "");
 }
 
 const tokenSpan = /<span style="(--[01][^"]*)">/g;
@@ -82,7 +100,7 @@ export function tokenStylesheet(classes: Map<string, string>): string {
   return `${rules.join("\n")}\n`;
 }
 
-export function htmlWeight(maxLength = 28): AstroIntegration {
+export function htmlWeight(maxLength = shortCodeLength): AstroIntegration {
   return {
     name: "workbook:html-weight",
     hooks: {
@@ -94,7 +112,7 @@ export function htmlWeight(maxLength = 28): AstroIntegration {
         const ecCss = (await readdir(path.join(root, "_astro"))).filter((name) => /^ec\.[\w-]+\.css$/.test(name));
         const plain = plainStyle((await Promise.all(ecCss.map((name) => readFile(path.join(root, "_astro", name), "utf8")))).join("\n"));
         const rewritten = new Map<string, string>();
-        for (const file of pages) rewritten.set(file, markShortCode(await readFile(file, "utf8"), maxLength));
+        for (const file of pages) rewritten.set(file, markLongCode(dropSearchShortcutScript(await readFile(file, "utf8"), file), maxLength));
         // A lab's files and solution pages are whole source files, far inside the budget: they keep
         // Expressive Code's own markup.
         const wholeFiles = (file: string) => /[\\/]labs[\\/][^\\/]+[\\/](files|solution)[\\/]index\.html$/.test(file);

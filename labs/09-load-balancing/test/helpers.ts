@@ -51,6 +51,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await Promise.all(apps.map((app) => app.kill()));
     throw failed.reason;
   }
+  // Warm before HAProxy starts: HAProxy counts a server UP at start, but one failed check (a 503
+  // while warming) marks it DOWN, and when it comes back, slow start ramps its weight up for seconds.
+  // A scenario that began during that ramp would see the balancer favour the other servers.
+  try {
+    for (const app of apps) await until(`${app.name} to finish warming up`, () => app.output().includes("is warm"), 60_000);
+  } catch (error) {
+    await Promise.all(apps.map((app) => app.kill()));
+    throw error;
+  }
   let lb: ResolvedHaproxy;
   try {
     lb = await resolveHaproxy({
@@ -77,13 +86,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       })()),
   };
   running.push(cluster);
-  for (const app of apps) await until(`${app.name} to finish warming up`, () => app.output().includes("is warm"), 60_000);
-  // Every server must be taking traffic before a scenario starts (with health checks, that takes `rise` checks).
+  // Every server must be taking its full share before a scenario starts: UP (with health checks,
+  // that takes `rise` checks), and not slow-starting (an empty "throttle" column). A check that
+  // failed at start on a loaded machine would otherwise leave one server ramping up.
   let statuses = "";
-  await until("HAProxy to report app1, app2 and app3 UP (or without health checks, no check at all)", async () => {
+  await until("HAProxy to report app1, app2 and app3 UP (or without health checks, no check at all), none of them still slow-starting", async () => {
     const rows = await servers();
-    statuses = ["app1", "app2", "app3"].map((name) => `${name} ${rows.get(name)?.status ?? "(no row)"} (last check: ${rows.get(name)?.check_status ?? "-"} ${rows.get(name)?.check_code ?? ""})`).join(", ");
-    return ["app1", "app2", "app3"].every((name) => /^(UP|no check)$/.test(rows.get(name)?.status ?? ""));
+    statuses = ["app1", "app2", "app3"]
+      .map((name) => `${name} ${rows.get(name)?.status ?? "(no row)"}${rows.get(name)?.throttle ? ` throttled to ${rows.get(name)?.throttle} %` : ""} (last check: ${rows.get(name)?.check_status ?? "-"} ${rows.get(name)?.check_code ?? ""})`)
+      .join(", ");
+    return ["app1", "app2", "app3"].every((name) => /^(UP|no check)$/.test(rows.get(name)?.status ?? "") && !rows.get(name)?.throttle);
   }, 30_000).catch((error: Error) => {
     throw new Error(`${error.message}; the three instances are warm, and HAProxy says: ${statuses}`);
   });

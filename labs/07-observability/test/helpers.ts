@@ -135,11 +135,21 @@ export const idOf = (e: Entry) => field(e, "req")?.id ?? e.reqId ?? e.requestId;
 export const statusOf = (e: Entry) => field(e, "res")?.statusCode ?? e.statusCode ?? e.status;
 export const durationOf = (e: Entry) => e.responseTime ?? e.durationMs;
 
-/** The line logged when the request with this id completed (waits briefly for it to be written). */
+/**
+ * The line logged when the request with this id completed. pino-http writes it when the response
+ * finishes, before the client has read it, so it is usually there at once. A logger that writes
+ * later still gets time: the wait goes on while lines keep arriving, and ends once the log has been
+ * quiet for 250 ms (at most 2 s in all), so an app that logs nothing fails in a quarter of a second.
+ */
 export async function completionLine(app: RunningApp, id: string): Promise<Entry> {
-  for (let i = 0; i < 100; i++) {
+  const started = Date.now();
+  let count = app.lines.length;
+  let quietSince = Date.now();
+  for (;;) {
     const line = app.entries().find((e) => idOf(e) === id && statusOf(e) !== undefined);
     if (line) return line;
+    if (app.lines.length !== count) [count, quietSince] = [app.lines.length, Date.now()];
+    if (Date.now() - quietSince >= 250 || Date.now() - started >= 2000) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(

@@ -8,6 +8,7 @@
  * and leaves the recorded output and the page as they were.
  */
 import { createRunner, type Container, type Runner, type RunnerEvent } from "../experiments/runner.ts";
+import { shortCodeLength } from "../inline-code.ts";
 
 // Past this, the control falls back to the local command (well inside the 15 s a reader is promised);
 // the boot goes on, and Run again uses it if it has finished by then.
@@ -119,7 +120,7 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
       const reason = /did not finish within/.test(result.message) ? `no answer from StackBlitz within ${BOOT_TIMEOUT_MS / 1000} s` : result.message;
       status.replaceChildren(
         `WebContainer could not start in this browser (${reason}), so run the experiment on your machine with `,
-        element("code", { textContent: local }),
+        element("code", { textContent: local, ...(local.length > shortCodeLength ? { className: "wrap" } : {}) }),
         "; the output the build recorded is shown above.",
       );
       status.dataset.state = "unavailable";

@@ -144,15 +144,3 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
     assert.equal(existsSync(cache), false);
   });
 });
-
-test("the bootstrap turns on Node's module compile cache for what it runs, unless one is set or the cache is disabled", async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: path.join(os.tmpdir(), "wb-cache-home") };
-  delete env.NODE_COMPILE_CACHE;
-  delete env.NODE_DISABLE_COMPILE_CACHE;
-  const entry = path.join(repo, "kit", "bootstrap", "node.cjs");
-  const cacheOf = async (extra: NodeJS.ProcessEnv) =>
-    (await run(process.execPath, [entry, "-p", "process.env.NODE_COMPILE_CACHE ?? ''"], repo, { ...env, ...extra })).stdout.trim();
-  assert.equal(await cacheOf({}), path.join(os.tmpdir(), "wb-cache-home", "scalable-apis-workbook", "compile-cache"));
-  assert.equal(await cacheOf({ NODE_COMPILE_CACHE: "/elsewhere" }), "/elsewhere");
-  assert.equal(await cacheOf({ NODE_DISABLE_COMPILE_CACHE: "1" }), "");
-});

@@ -37,11 +37,10 @@ function packageName() {
   return `node-${platform}-${process.arch}`;
 }
 
-const cacheBase = () => process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-
 function cacheDir(major) {
   if (process.env.WORKBOOK_NODE_CACHE) return path.resolve(process.env.WORKBOOK_NODE_CACHE);
-  return path.join(cacheBase(), "scalable-apis-workbook", `node${major}`);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "scalable-apis-workbook", `node${major}`);
 }
 
 function binaryIn(dir) {
@@ -114,11 +113,6 @@ function run() {
   const node = resolveNode();
   // Node first on PATH, so that whatever the command starts (npm run, astro, node --test) gets it too.
   const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH || ""}` };
-  // Node's module compile cache (NODE_COMPILE_CACHE, Node 22.1+) keeps V8's compiled code for each
-  // module on disk. The labs' tests start dozens of Node processes that load the same dependencies
-  // (the OpenTelemetry SDK, BullMQ, the MongoDB driver): measured on lab 13's sampling step, 8.5 s
-  // without it and 7.5 s with it. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-  if (!env.NODE_COMPILE_CACHE && !env.NODE_DISABLE_COMPILE_CACHE) env.NODE_COMPILE_CACHE = path.join(cacheBase(), "scalable-apis-workbook", "compile-cache");
   // On Linux the Node child gets SIGTERM from the kernel if this process dies, even by SIGKILL
   // (setpriv --pdeathsig; kit/lifecycle.ts does the same for everything the kit starts).
   const setpriv = process.platform === "linux" && !process.env.WORKBOOK_NO_PDEATHSIG ? ["/usr/bin/setpriv", "/bin/setpriv"].find((f) => fs.existsSync(f)) : undefined;

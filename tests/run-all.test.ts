@@ -27,8 +27,8 @@ test("npm test runs every part after an early failure, reports each and exits no
     const result = spawnSync(process.execPath, [runAll, "first", "second", "third"], { cwd: dir, encoding: "utf8" });
     assert.equal(result.status, 1, `expected exit code 1 when a part fails; got ${result.status}\n${result.stdout}${result.stderr}`);
     assert.ok(existsSync(path.join(dir, "second-ran")), "expected the part after the failing one to run anyway");
-    assert.match(result.stdout, /FAILED\s+npm run first/);
-    assert.match(result.stdout, /ok\s+npm run second/);
+    assert.match(result.stdout, /FAILED\s+npm run first\s+\(\d+\.\d s, exit 3\)/);
+    assert.match(result.stdout, /ok\s+npm run second\s+\(\d+\.\d s\)$/m);
     assert.match(result.stdout, /FAILED\s+npm run third/);
     assert.match(result.stdout, /^parts: 1 passed, 2 failed$/m);
   } finally {

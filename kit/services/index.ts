@@ -15,6 +15,7 @@ export type { ResolvedVarnish } from "./varnish.ts";
 export { resolveHaproxy, findHaproxy, NoHaproxyError, HaproxyConfigError, composeHaproxyUrl, composeHaproxyStatsUrl, startPrivateHaproxy, readHaproxyStats, haproxyForLab } from "./haproxy.ts";
 export type { ResolvedHaproxy, HaproxyStatsRow } from "./haproxy.ts";
 export { getFreePort } from "./ports.ts";
+export { spawnTied } from "../lifecycle.ts";
 export type { ResolvedService } from "./types.ts";
 
 /** A fresh namespace for one run: a Redis key prefix, a BullMQ prefix and a MongoDB database name. */

@@ -130,6 +130,28 @@ describe("the kit's layers", () => {
   });
 });
 
+describe("child processes", () => {
+  // kit/README.md: every process the kit, a lab or a bench starts is tied to its parent's life through
+  // spawnTied (kit/lifecycle.ts), so that none outlives a parent killed with SIGKILL. A bare spawn or fork
+  // is tied by nothing but exit handlers, which SIGKILL skips. (spawnSync and execFile run to completion
+  // while their caller waits, and are allowed.)
+  test("labs, solutions and the kit start long-running processes through spawnTied only", async () => {
+    const problems: string[] = [];
+    const files = [...(await codeFiles(path.join(repoDir, "labs"))), ...(await codeFiles(path.join(repoDir, "solutions"))), ...(await codeFiles(kitDir))];
+    for (const file of files) {
+      if (file === path.join(kitDir, "lifecycle.ts") || file.endsWith(".test.ts")) continue;
+      const source = await readFile(file, "utf8");
+      for (const match of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*["']node:child_process["']/g)) {
+        const names = match[1]!.split(",").map((name) => name.trim()).filter((name) => name && !name.startsWith("type "));
+        const untied = names.filter((name) => /^(spawn|fork|exec)\b/.test(name));
+        if (untied.length > 0) problems.push(`${rel(file)}: imports ${untied.join(", ")} from node:child_process; start the process with spawnTied`);
+      }
+      if (/import\s*\*\s*as\s+\w+\s+from\s*["']node:child_process["']/.test(source)) problems.push(`${rel(file)}: imports all of node:child_process; import spawnTied instead`);
+    }
+    assert.deepEqual(problems, []);
+  });
+});
+
 describe("importsOf", () => {
   test("finds static, type-only, re-exported, side-effect, dynamic and require imports", () => {
     const source = [

@@ -9,4 +9,5 @@ export { startProcess, type RunningProcess, type ProcessOptions } from "./proces
 export { defaultStopTimeoutMs, type StopOptions } from "./stop.ts";
 export { median, percentile, timed } from "../stats.ts";
 export { getFreePort } from "../services/ports.ts";
+export { spawnTied } from "../lifecycle.ts";
 export type { BenchContext, BenchFigure, BenchScenario } from "./bench-types.ts";

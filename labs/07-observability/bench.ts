@@ -1,7 +1,7 @@
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { median, type BenchScenario } from "#kit/testing/index.ts";
+import { median, spawnTied, type BenchScenario } from "#kit/testing/index.ts";
 
 /**
  * The price of measuring: the same app with and without the metrics middleware (and /metrics).
@@ -24,7 +24,8 @@ interface Server {
 }
 
 async function startServer(appDir: string, metrics: boolean): Promise<Server> {
-  const child = fork(fileURLToPath(new URL("./bench-server.ts", import.meta.url)), [], {
+  // spawnTied rather than fork: the server dies with the bench, even one killed with SIGKILL.
+  const child = spawnTied(process.execPath, [...process.execArgv, fileURLToPath(new URL("./bench-server.ts", import.meta.url))], {
     env: { ...process.env, APP_DIR: appDir, METRICS: metrics ? "on" : "off" },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });

@@ -3,10 +3,10 @@
 // binary (HAPROXY_BIN, set by the kit) it starts a private HAProxy; with compose's HAProxy
 // (HAPROXY_URL) it starts the instances on 3101-3103, where compose's config looks for them, and
 // forwards PORT to it.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { getFreePort, startPrivateHaproxy, type ResolvedHaproxy } from "#kit/services/index.ts";
+import { getFreePort, spawnTied, startPrivateHaproxy, type ResolvedHaproxy } from "#kit/services/index.ts";
 
 const port = Number(process.env.PORT ?? 3000);
 const here = new URL(".", import.meta.url);
@@ -36,12 +36,11 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
-// Whatever ends this process, the instances end with it.
-process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
+// Whatever ends this process, even SIGKILL, the instances end with it (spawnTied).
 
 const ports = useCompose ? [3101, 3102, 3103] : [await getFreePort(), await getFreePort(), await getFreePort()];
 ports.forEach((appPort, i) => {
-  const child = spawn(process.execPath, [new URL("src/server.ts", here).pathname], {
+  const child = spawnTied(process.execPath, [new URL("src/server.ts", here).pathname], {
     // Compose's HAProxy reaches the host through Docker's bridge, not its loopback, so in that case
     // the instances listen on every interface; otherwise on loopback only.
     env: { ...process.env, PORT: String(appPort), HOST: useCompose ? "0.0.0.0" : "127.0.0.1", INSTANCE: `app${i + 1}` },

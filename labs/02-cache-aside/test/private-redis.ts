@@ -2,9 +2,9 @@
  * A redis-server this test file owns, on its own port, so it can be stopped, frozen and
  * restarted without touching the Redis that other runs share.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import net from "node:net";
-import { getFreePort } from "#kit/testing/index.ts";
+import { getFreePort, spawnTied } from "#kit/testing/index.ts";
 
 export interface PrivateRedis {
   url: string;
@@ -33,15 +33,14 @@ function pong(port: number): Promise<boolean> {
 
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await getFreePort();
+  // spawnTied: the server dies with this test process, even one killed with SIGKILL.
   let child: ChildProcess | undefined;
-  const kill = () => child?.kill("SIGKILL");
-  process.once("exit", kill);
 
   const server: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
     async start() {
       const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"];
-      child = spawn("redis-server", args, { stdio: "ignore" });
+      child = spawnTied("redis-server", args, { stdio: "ignore" });
       const spawned = await new Promise<boolean>((resolve) => {
         child!.once("error", () => resolve(false));
         child!.once("spawn", () => resolve(true));

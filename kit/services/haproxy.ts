@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { spawnTied } from "../lifecycle.ts";
 import { canConnect, getFreePort } from "./ports.ts";
 import { findExecutable } from "./prometheus.ts";
-import { stopChild } from "./redis.ts";
+import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes HAProxy (profile "edge"): the frontend and the stats page. */
@@ -139,76 +138,52 @@ function run(binary: string, args: string[], env: NodeJS.ProcessEnv, cwd: string
 /**
  * Check `config` with `haproxy -c`, then start `binary` in the foreground with it, the frontend
  * (LB_BIND) and the stats page (STATS_BIND) on free loopback ports, in a fresh temporary directory.
- * `stop()` ends it and removes the directory; it is killed at exit if nobody stopped it.
+ * `stop()` ends it and removes the directory; it dies with this process if nobody stopped it.
  */
 export async function startPrivateHaproxy(binary: string, config: string, vars: Record<string, string> = {}): Promise<ResolvedHaproxy> {
-  const dir = await mkdtemp(path.join(tmpdir(), "workbook-haproxy-"));
-  const removeDir = () => rm(dir, { recursive: true, force: true });
-  const configFile = path.join(dir, "haproxy.cfg");
-  await writeFile(configFile, config);
   // A caller may choose the frontend's address (`lab start` wants port 3000); otherwise free ports.
   const port = vars.LB_BIND ? Number(/:(\d+)$/.exec(vars.LB_BIND)?.[1]) : await getFreePort();
   const statsPort = vars.STATS_BIND ? Number(/:(\d+)$/.exec(vars.STATS_BIND)?.[1]) : await getFreePort();
   if (!Number.isInteger(port) || !Number.isInteger(statsPort)) {
-    await removeDir();
     throw new HaproxyConfigError(`LB_BIND and STATS_BIND must end with :<port> (got ${vars.LB_BIND}, ${vars.STATS_BIND})`);
   }
   const env = { ...process.env, LB_BIND: `127.0.0.1:${port}`, STATS_BIND: `127.0.0.1:${statsPort}`, ...vars };
   const url = `http://127.0.0.1:${port}`;
   const statsUrl = `http://127.0.0.1:${statsPort}/stats`;
-
-  const checked = await run(binary, ["-c", "-q", "-f", configFile], env, dir);
-  if (checked.code === -1) {
-    await removeDir();
-    throw new NoHaproxyError(`"${binary}" could not be started (${checked.output.trim()})`);
-  }
-  if (checked.code !== 0) {
-    await removeDir();
-    throw new HaproxyConfigError(`HAProxy (${binary}) rejected the config:\n${checked.output.trim()}\nThe config it was given:\n${config}`);
-  }
-
-  const child = spawnTied(binary, ["-db", "-f", configFile], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-8000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(false));
-    child.once("spawn", () => resolve(true));
-  });
-  if (!spawned) {
-    await removeDir();
-    throw new NoHaproxyError(`"${binary}" could not be started`);
-  }
-  const stopAtExit = () => child.kill("SIGKILL");
-  process.once("exit", stopAtExit);
-  const stop = async () => {
-    await stopChild(child);
-    process.removeListener("exit", stopAtExit);
-    await removeDir();
-  };
-  const deadline = Date.now() + 30_000;
-  // Ready once the frontend listens; the stats page may be absent from a learner's config.
-  while (!(await canConnect("127.0.0.1", port, 200))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new HaproxyConfigError(`HAProxy (${binary}) did not listen on ${url} (LB_BIND); its log ends with:\n${log.trim().split("\n").slice(-8).join("\n")}`);
+  let server;
+  try {
+    server = await startPrivateServer({
+      name: `HAProxy (${binary})`,
+      binary,
+      dirPrefix: "haproxy",
+      env,
+      async prepare(dir) {
+        const configFile = path.join(dir, "haproxy.cfg");
+        await writeFile(configFile, config);
+        const checked = await run(binary, ["-c", "-q", "-f", configFile], env, dir);
+        if (checked.code === -1) throw new NoHaproxyError(`"${binary}" could not be started (${checked.output.trim()})`);
+        if (checked.code !== 0) throw new HaproxyConfigError(`HAProxy (${binary}) rejected the config:\n${checked.output.trim()}\nThe config it was given:\n${config}`);
+      },
+      args: (dir) => ["-db", "-f", path.join(dir, "haproxy.cfg")],
+      // Ready once the frontend listens; the stats page may be absent from a learner's config.
+      ready: () => canConnect("127.0.0.1", port, 200),
+      // HAProxy binds within milliseconds of starting, once `-c` has passed; 30 s allows for a loaded machine.
+      readyTimeoutMs: 30_000,
+    });
+  } catch (error) {
+    if (error instanceof PrivateServerError && error.reason === "spawn") throw new NoHaproxyError(error.message);
+    if (error instanceof PrivateServerError) {
+      throw new HaproxyConfigError(`HAProxy (${binary}) did not listen on ${url} (LB_BIND): ${error.reason === "exited" ? "it exited" : "no answer in time"}; its log ends with:\n${error.logTail}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    throw error;
   }
   return {
     url,
     statsUrl,
     backend: `a private HAProxy (${binary}) on 127.0.0.1:${port}, stats on ${statsUrl} (stopped when the run ends)`,
     started: true,
-    stop,
-    unref: () => {
-      child.unref();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    },
+    stop: server.stop,
+    unref: server.unref,
   };
 }
 

@@ -1,10 +1,8 @@
-import { spawnTied } from "../lifecycle.ts";
 import { constants } from "node:fs";
-import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getFreePort } from "./ports.ts";
-import { stopChild } from "./redis.ts";
+import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes Prometheus (profile "observability"). */
@@ -89,58 +87,35 @@ export async function resolvePrometheus(options: PrometheusResolveOptions = {}):
 
 /**
  * Start `binary` with `config` on a free loopback port, its data in a fresh temporary directory.
- * `stop()` ends it and removes the directory; it is killed at exit if nobody stopped it.
+ * `stop()` ends it and removes the directory; it dies with this process if nobody stopped it.
  */
 export async function startPrivatePrometheus(binary: string, config: string): Promise<ResolvedPrometheus> {
-  const dir = await mkdtemp(path.join(tmpdir(), "workbook-prometheus-"));
-  const configFile = path.join(dir, "prometheus.yml");
-  await writeFile(configFile, config);
   const port = await getFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnTied(
-    binary,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
-    { stdio: ["ignore", "ignore", "pipe"], cwd: dir },
-  );
-  // Keep the end of its log for error messages; reading it also keeps the pipe from filling up.
-  let log = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    log = (log + chunk).slice(-4000);
-  });
-  const removeDir = () => rm(dir, { recursive: true, force: true });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(false));
-    child.once("spawn", () => resolve(true));
-  });
-  if (!spawned) {
-    await removeDir();
-    throw new NoPrometheusError(`"${binary}" could not be started`);
-  }
-  const stopAtExit = () => child.kill("SIGKILL");
-  process.once("exit", stopAtExit);
-  const deadline = Date.now() + 60_000;
-  while (!(await prometheusReady(url, 1000))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      process.removeListener("exit", stopAtExit);
-      await removeDir();
-      throw new NoPrometheusError(`a private ${binary} on port ${port} did not become ready; its log ends with:\n${log.trim().split("\n").slice(-5).join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let server;
+  try {
+    server = await startPrivateServer({
+      name: `a private ${binary} on port ${port}`,
+      binary,
+      dirPrefix: "prometheus",
+      prepare: (dir) => writeFile(path.join(dir, "prometheus.yml"), config),
+      args: (dir) => [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+      ready: () => prometheusReady(url, 1000),
+      // Prometheus replays its (empty) write-ahead log and opens the TSDB before /-/ready says 200: about
+      // a second here, more on a loaded CI machine.
+      readyTimeoutMs: 60_000,
+      pollMs: 100,
+      logTailChars: 4000,
+    });
+  } catch (error) {
+    if (error instanceof PrivateServerError) throw new NoPrometheusError(error.message);
+    throw error;
   }
   return {
     url,
     backend: `a private prometheus (${binary}) on 127.0.0.1:${port} (data in a temporary directory; stopped when the run ends)`,
     started: true,
-    stop: async () => {
-      await stopChild(child);
-      process.removeListener("exit", stopAtExit);
-      await removeDir();
-    },
-    unref: () => {
-      child.unref();
-      child.stderr?.destroy();
-    },
+    stop: server.stop,
+    unref: server.unref,
   };
 }

@@ -1,7 +1,6 @@
-import type { ChildProcess } from "node:child_process";
-import { spawnTied } from "../lifecycle.ts";
 import { Redis } from "ioredis";
 import { canConnect, getFreePort } from "./ports.ts";
+import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes Redis. */
@@ -58,47 +57,32 @@ export async function resolveRedis(options: RedisResolveOptions = {}): Promise<R
   return startPrivateRedis(options.redisServer ?? "redis-server");
 }
 
-/** Start a redis-server with persistence off on a free loopback port; stopped by `stop()` or at exit. */
+/** Start a redis-server with persistence off on a free loopback port, its directory a temporary one; stopped by `stop()` or with this process. */
 export async function startPrivateRedis(binary = "redis-server"): Promise<ResolvedService> {
   const port = await getFreePort();
-  const child = spawnTied(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
   const url = `redis://127.0.0.1:${port}`;
-  const started = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(false));
-    child.once("spawn", () => resolve(true));
-  });
-  if (!started) throw new NoRedisError(`REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and "${binary}" is not on PATH`);
-  const stopAtExit = () => child.kill("SIGKILL");
-  process.once("exit", stopAtExit);
-  const deadline = Date.now() + 10_000;
-  while (!(await redisAnswers(url, 300))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new NoRedisError(`a private ${binary} on port ${port} did not start`);
+  let server;
+  try {
+    server = await startPrivateServer({
+      name: `a private ${binary} on port ${port}`,
+      binary,
+      dirPrefix: "redis",
+      args: (dir) => ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir],
+      ready: () => redisAnswers(url, 300),
+      // redis-server answers within milliseconds of starting; 10 s allows for a machine under heavy load.
+      readyTimeoutMs: 10_000,
+    });
+  } catch (error) {
+    if (error instanceof PrivateServerError && error.reason === "spawn") {
+      throw new NoRedisError(`REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and "${binary}" is not on PATH`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    if (error instanceof PrivateServerError) throw new NoRedisError(error.message);
+    throw error;
   }
   return {
     url,
     backend: `a private redis-server on 127.0.0.1:${port} (persistence off; stopped when the run ends)`,
-    stop: () => stopChild(child).finally(() => process.removeListener("exit", stopAtExit)),
-    unref: () => {
-      child.unref();
-      child.stderr?.destroy();
-    },
+    stop: server.stop,
+    unref: server.unref,
   };
-}
-
-export function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 3000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }

@@ -1,11 +1,9 @@
 import http from "node:http";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { spawnTied } from "../lifecycle.ts";
 import { getFreePort } from "./ports.ts";
 import { findExecutable } from "./prometheus.ts";
-import { stopChild } from "./redis.ts";
+import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes Varnish (profile "cdn"); it forwards to the lab app on the host's port 3000. */
@@ -123,66 +121,46 @@ export async function resolveVarnish(options: VarnishResolveOptions = {}): Promi
 
 /**
  * Start `binary` in the foreground with `vcl` on a loopback port, its work directory (-n) in a fresh
- * temporary directory, no admin port. `stop()` ends it and removes the directory; it is killed at
- * exit if nobody stopped it.
+ * temporary directory, no admin port. `stop()` ends it and removes the directory; it dies with this
+ * process if nobody stopped it.
  */
 export async function startPrivateVarnish(binary: string, vcl: string, options: Pick<VarnishResolveOptions, "params" | "defaultTtlSeconds" | "port"> = {}): Promise<ResolvedVarnish> {
-  const dir = await mkdtemp(path.join(tmpdir(), "workbook-varnish-"));
-  // Run as root, varnishd drops to its own user, which must still read the VCL.
-  await chmod(dir, 0o755);
-  const vclFile = path.join(dir, "default.vcl");
-  await writeFile(vclFile, vcl, { mode: 0o644 });
   const port = options.port ?? (await getFreePort());
   const url = `http://127.0.0.1:${port}`;
-  // -j none: as root, the default jail switches user ids, which clears the parent-death signal that
-  // ties varnishd to this process (see kit/lifecycle.ts); without it a SIGKILLed test leaves Varnish running.
-  const args = ["-j", "none", "-F", "-n", path.join(dir, "work"), "-a", `127.0.0.1:${port}`, "-f", vclFile, "-T", "none", "-s", "malloc,64m"];
-  if (options.defaultTtlSeconds !== undefined) args.push("-t", String(options.defaultTtlSeconds));
-  for (const [name, value] of Object.entries(options.params ?? {})) args.push("-p", `${name}=${value}`);
-  const child = spawnTied(binary, args, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-  // Keep the end of its log for error messages; reading it also keeps the pipes from filling up.
-  let log = "";
-  const keep = (chunk: string) => {
-    log = (log + chunk).slice(-4000);
-  };
-  child.stdout?.setEncoding("utf8").on("data", keep);
-  child.stderr?.setEncoding("utf8").on("data", keep);
-  const removeDir = () => rm(dir, { recursive: true, force: true });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(false));
-    child.once("spawn", () => resolve(true));
-  });
-  if (!spawned) {
-    await removeDir();
-    throw new NoVarnishError(`"${binary}" could not be started`);
-  }
-  const stopAtExit = () => child.kill("SIGKILL");
-  process.once("exit", stopAtExit);
-  // varnishd compiles the VCL with the C compiler before it answers: seconds on a busy machine.
-  const deadline = Date.now() + 60_000;
-  while (!(await varnishAnswers(url, 1000))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      process.removeListener("exit", stopAtExit);
-      await removeDir();
-      throw new NoVarnishError(`a private ${binary} on port ${port} did not start; its log ends with:\n${log.trim().split("\n").slice(-12).join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let server;
+  try {
+    server = await startPrivateServer({
+      name: `a private ${binary} on port ${port}`,
+      binary,
+      dirPrefix: "varnish",
+      // Run as root, varnishd drops to its own user, which must still read the VCL.
+      dirMode: 0o755,
+      prepare: (dir) => writeFile(path.join(dir, "default.vcl"), vcl, { mode: 0o644 }),
+      args: (dir) => {
+        // -j none: as root, the default jail switches user ids, which clears the parent-death signal that
+        // ties varnishd to this process (see kit/lifecycle.ts); without it a SIGKILLed test leaves Varnish running.
+        const args = ["-j", "none", "-F", "-n", path.join(dir, "work"), "-a", `127.0.0.1:${port}`, "-f", path.join(dir, "default.vcl"), "-T", "none", "-s", "malloc,64m"];
+        if (options.defaultTtlSeconds !== undefined) args.push("-t", String(options.defaultTtlSeconds));
+        for (const [name, value] of Object.entries(options.params ?? {})) args.push("-p", `${name}=${value}`);
+        return args;
+      },
+      ready: () => varnishAnswers(url, 1000),
+      // varnishd compiles the VCL with the C compiler before it answers: about a second here, several on a
+      // loaded machine. A VCL that does not compile ends the process, which ends the wait at once.
+      readyTimeoutMs: 60_000,
+      pollMs: 100,
+      logTailChars: 4000,
+    });
+  } catch (error) {
+    if (error instanceof PrivateServerError) throw new NoVarnishError(error.message);
+    throw error;
   }
   return {
     url,
     backend: `a private varnishd (${binary}) on 127.0.0.1:${port} (work directory in a temporary directory; stopped when the run ends)`,
     started: true,
-    stop: async () => {
-      await stopChild(child);
-      process.removeListener("exit", stopAtExit);
-      await removeDir();
-    },
-    unref: () => {
-      child.unref();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    },
+    stop: server.stop,
+    unref: server.unref,
   };
 }
 

@@ -140,7 +140,8 @@ describe("Varnish resolution", () => {
   test("a VCL varnishd rejects is reported with the end of its log", { skip: noBinary }, async () => {
     await assert.rejects(resolveVarnish({ env: { PATH: process.env.PATH, VARNISHD_BIN: process.env.VARNISHD_BIN }, vcl: "vcl 4.1;\nsub vcl_recv { this is not vcl }\n" }), (error: Error) => {
       assert.ok(error instanceof NoVarnishError);
-      assert.match(error.message, /did not start; its log ends with/);
+      assert.match(error.message, /exited \(code \d+\) before it answered; its log ends with:/);
+      assert.match(error.message, /VCL compilation failed/);
       assert.match(error.message, /VCL|vcl/);
       return true;
     });

@@ -7,6 +7,8 @@ import { parse } from "yaml";
 import { composeHaproxyStatsUrl, composeHaproxyUrl } from "../kit/services/haproxy.ts";
 import { composeMongoUrl } from "../kit/services/mongo.ts";
 import { composeRedisUrl } from "../kit/services/redis.ts";
+import { composeRedisClusterUrl } from "../kit/services/redis-cluster.ts";
+import { composePgbouncerUrl, composePostgresUrl } from "../kit/services/postgres.ts";
 import { composeVarnishUrl } from "../kit/services/varnish.ts";
 
 // There is no Docker engine on CI machines, so docker-compose.yml, which learners run, is checked statically.
@@ -72,7 +74,7 @@ describe("docker-compose.yml", () => {
     const hosts = composeMongoUrl.replace(/^mongodb:\/\//, "").split("/")[0]!.split(",");
     assert.match(composeMongoUrl, /replicaSet=rs0/);
     assert.equal(hosts.length, 3, "expected three members in the kit's default URL");
-    const members = services.filter(([, s]) => JSON.stringify(s).includes("--replSet"));
+    const members = services.filter(([, s]) => JSON.stringify(s.command ?? []).includes('"--replSet","rs0"'));
     assert.equal(members.length, 3, "expected three mongod services with --replSet rs0");
     // Members share mongo1's network namespace, so mongo1 publishes every member's port.
     const published = members.flatMap(([, s]) => (s.ports ?? []).map(parsePort));
@@ -83,6 +85,88 @@ describe("docker-compose.yml", () => {
       assert.ok(init.includes(`host: \\"${host}\\"`) || init.includes(`host: "${host}"`), `the replica set must advertise ${host} (as the host sees it), not a container name`);
     }
     for (const [name, s] of members.slice(1)) assert.equal(s.network_mode, "service:mongo1", `${name} must share mongo1's network namespace`);
+  });
+
+  test("the sharded profile is a config server replica set, two shard replica sets and mongos, each wired to the others' names", () => {
+    const sharded = services.filter(([, s]) => s.profiles?.includes("sharded"));
+    assert.deepEqual(sharded.map(([name]) => name).sort(), ["mongo-cfg", "mongo-shard1", "mongo-shard2", "mongos"]);
+    for (const [name, s] of sharded) assert.deepEqual(s.profiles, ["sharded"], `${name} should start only with --profile sharded`);
+    const flag = (command: string[] | undefined, name: string) => command?.[command.indexOf(name) + 1];
+
+    // Each replica set initiates itself with the name and port its mongod runs with.
+    const sets = new Map<string, string>(); // replica set name -> "service:port"
+    for (const [name, role] of [["mongo-cfg", "--configsvr"], ["mongo-shard1", "--shardsvr"], ["mongo-shard2", "--shardsvr"]] as const) {
+      const command = compose.services[name]!.command;
+      assert.ok(command?.includes(role), `${name} must run mongod ${role}`);
+      const set = flag(command, "--replSet")!;
+      const port = flag(command, "--port")!;
+      const init = JSON.stringify(compose.services[name]!.healthcheck?.test);
+      assert.ok(init.includes(`_id: \\"${set}\\"`), `${name}'s healthcheck must initiate replica set ${set}`);
+      assert.ok(init.includes(`host: \\"${name}:${port}\\"`), `${name}'s replica set must advertise ${name}:${port}`);
+      assert.ok(init.includes(`"${port}"`), `${name}'s healthcheck must ask mongod on port ${port}`);
+      if (role === "--configsvr") assert.ok(init.includes("configsvr: true"), "the config server replica set needs configsvr: true");
+      sets.set(set, `${name}:${port}`);
+    }
+
+    const mongos = compose.services.mongos!;
+    assert.equal(mongos.command?.[0], "mongos");
+    assert.equal(flag(mongos.command, "--configdb"), `cfg/${sets.get("cfg")}`, "mongos must find the config servers by their replica set name and address");
+    const addShards = JSON.stringify(mongos.healthcheck?.test);
+    for (const set of ["shard1", "shard2"]) {
+      assert.ok(addShards.includes(`sh.addShard(\\"${set}/${sets.get(set)}\\")`), `mongos's healthcheck must add ${set} as ${set}/${sets.get(set)}`);
+    }
+    const dependsOn = (mongos as { depends_on?: Record<string, { condition?: string }> }).depends_on ?? {};
+    for (const name of ["mongo-cfg", "mongo-shard1", "mongo-shard2"]) {
+      assert.equal(dependsOn[name]?.condition, "service_healthy", `mongos must wait for ${name}'s replica set`);
+    }
+    // Published beside rs0 (27017-27019), not on top of it.
+    assert.deepEqual((mongos.ports ?? []).map(parsePort), [{ ip: "127.0.0.1", host: 27020, container: Number(flag(mongos.command, "--port")) }]);
+    // The config server keeps its data where mongod --configsvr looks by default.
+    assert.ok(compose.services["mongo-cfg"]!.volumes?.some((v) => v.endsWith(":/data/configdb")), "mongo-cfg's data volume belongs on /data/configdb");
+  });
+
+  test("the cluster profile's Redis Cluster publishes, creates and health-checks the nodes the kit probes", () => {
+    const cluster = compose.services["redis-cluster"];
+    assert.ok(cluster, "expected a redis-cluster service");
+    assert.deepEqual(cluster.profiles, ["cluster"]);
+    const script = (cluster.command ?? []).join(" ");
+    const ports = composeRedisClusterUrl.split(",").map((url) => Number(new URL(url).port));
+    const published = (cluster.ports ?? []).map(parsePort);
+    for (const port of ports) {
+      assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.host === port && p.container === port), `the kit probes ${port}, so it must be published as 127.0.0.1:${port}:${port}`);
+      // The nodes advertise 127.0.0.1:<port>, which only works from the host if host and container ports agree.
+      assert.ok(script.includes(`127.0.0.1:${port}`), `the cluster must be created with 127.0.0.1:${port}`);
+    }
+    assert.match(script, /for port in 7000 7001 7002;/, "the script starts a node on each published port");
+    // Compose would substitute $port itself; the script's own variables must be written $$port.
+    assert.doesNotMatch(script.replace(/\$\$port/g, ""), /\$port/, "write the shell's $port as $$port in compose");
+    assert.match(JSON.stringify(cluster.healthcheck?.test), new RegExp(`-p ${ports[0]} cluster info \\| grep -q cluster_state:ok`));
+  });
+
+  test("the postgres profile publishes PostgreSQL and PgBouncer where the kit probes them, with the same role and database", async () => {
+    const postgres = compose.services.postgres!;
+    const pgbouncer = compose.services.pgbouncer!;
+    assert.deepEqual(postgres.profiles, ["postgres"]);
+    assert.deepEqual(pgbouncer.profiles, ["postgres"]);
+    const server = new URL(composePostgresUrl);
+    assert.deepEqual((postgres.ports ?? []).map(parsePort), [{ ip: "127.0.0.1", host: Number(server.port), container: 5432 }]);
+    assert.deepEqual(
+      [postgres.environment?.POSTGRES_USER, postgres.environment?.POSTGRES_PASSWORD, postgres.environment?.POSTGRES_DB],
+      [server.username, server.password, server.pathname.slice(1)],
+      "the kit's default URL must log in as compose's role, with its password, to its database",
+    );
+    const bouncer = new URL(composePgbouncerUrl);
+    assert.deepEqual((pgbouncer.ports ?? []).map(parsePort), [{ ip: "127.0.0.1", host: Number(bouncer.port), container: Number(bouncer.port) }]);
+    // PgBouncer's own files: it listens where it is published, points at the postgres service, and knows the role.
+    const ini = await readFile(new URL("../ops/pgbouncer/pgbouncer.ini", import.meta.url), "utf8");
+    assert.match(ini, new RegExp(`^listen_port = ${bouncer.port}$`, "m"));
+    assert.match(ini, /^\* = host=postgres port=5432$/m);
+    assert.match(ini, /^pool_mode = transaction$/m);
+    const users = await readFile(new URL("../ops/pgbouncer/userlist.txt", import.meta.url), "utf8");
+    assert.ok(users.includes(`"${bouncer.username}" "${bouncer.password}"`), "userlist.txt must hold the role and password the kit's URL uses");
+    const dockerfile = await readFile(new URL("../ops/pgbouncer/Dockerfile", import.meta.url), "utf8");
+    assert.match(dockerfile, /^FROM debian:bookworm/m, "Debian 12 ships PgBouncer 1.18, the version the kit's tests run");
+    assert.match(dockerfile, /^USER (?!root)\w+/m, "PgBouncer refuses to run as root");
   });
 
   test("Prometheus and Grafana run only under the observability profile", () => {

@@ -30,14 +30,14 @@ const noRedis = async () => false;
 
 describe("npm test's preflight", () => {
   test("with everything on PATH and Chromium where CHROMIUM_PATH says, nothing is missing", async () => {
-    const bin = await binDir(["redis-server", "haproxy", "varnishd", "prometheus", "chromium"]);
-    const missing = await preflight(allParts, { env: { PATH: bin, CHROMIUM_PATH: path.join(bin, "chromium") }, sbinDirs: [], redisAnswers: noRedis, labServices: [...labServices] });
+    const bin = await binDir(["redis-server", "haproxy", "varnishd", "prometheus", "initdb", "postgres", "pgbouncer", "chromium"]);
+    const missing = await preflight(allParts, { env: { PATH: bin, CHROMIUM_PATH: path.join(bin, "chromium") }, sbinDirs: [], postgresDirs: [], redisAnswers: noRedis, labServices: [...labServices] });
     assert.deepEqual(missing, []);
   });
 
   test("a PATH without haproxy: haproxy alone is missing, with the parts that need it and one install command", async () => {
-    const bin = await binDir(["redis-server", "varnishd", "prometheus", "chromium"]);
-    const missing = await preflight(allParts, { env: { PATH: bin, CHROMIUM_PATH: path.join(bin, "chromium") }, sbinDirs: [], redisAnswers: noRedis, labServices: [...labServices] });
+    const bin = await binDir(["redis-server", "varnishd", "prometheus", "initdb", "postgres", "pgbouncer", "chromium"]);
+    const missing = await preflight(allParts, { env: { PATH: bin, CHROMIUM_PATH: path.join(bin, "chromium") }, sbinDirs: [], postgresDirs: [], redisAnswers: noRedis, labServices: [...labServices] });
     assert.deepEqual(missing.map((m) => m.program), ["haproxy"]);
     assert.match(missing[0]!.looked, /"haproxy" is not on PATH/);
     const text = describeMissing(missing, false).join("\n");
@@ -58,7 +58,7 @@ describe("npm test's preflight", () => {
 
   test("a Redis from REDIS_URL or compose serves lab check, but the kit's tests need redis-server itself", async () => {
     const bin = await binDir([]);
-    const options = { sbinDirs: [], labServices: ["redis"] as const };
+    const options = { sbinDirs: [], postgresDirs: [], labServices: ["redis"] as const };
     assert.deepEqual(await preflight(["lab -- check"], { ...options, env: { PATH: bin, REDIS_URL: "redis://10.0.0.5:6379" }, redisAnswers: noRedis }), []);
     let probed = "";
     const compose = await preflight(["lab -- check"], { ...options, env: { PATH: bin, WORKBOOK_COMPOSE_REDIS_URL: "redis://127.0.0.1:6390" }, redisAnswers: async (url) => ((probed = url), true) });
@@ -69,7 +69,8 @@ describe("npm test's preflight", () => {
     assert.ok(none[0]?.composeServes);
     assert.match(describeMissing(none, false).join("\n"), /docker compose up -d redis/);
     const kit = await preflight(["test:kit", "lab -- check"], { ...options, env: { PATH: bin, REDIS_URL: "redis://10.0.0.5:6379" }, redisAnswers: async () => true });
-    assert.deepEqual(kit.map((m) => m.program), ["redis-server", "haproxy", "varnishd", "prometheus"]);
+    assert.deepEqual(kit.map((m) => m.program), ["redis-server", "haproxy", "varnishd", "prometheus", "postgres", "pgbouncer"]);
+    assert.match(describeMissing(kit, false).join("\n"), /apt-get install redis-server haproxy varnish prometheus postgresql pgbouncer$/m);
     assert.equal(kit[0]!.composeServes, false);
     assert.doesNotMatch(describeMissing(kit, false).join("\n"), /docker compose/);
   });
@@ -94,7 +95,7 @@ describe("npm test's preflight", () => {
   test("npm test with haproxy missing exits within seconds, lists it with the install command, and runs no part", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "run-all-preflight-"));
     dirs.push(dir);
-    const bin = await binDir(["redis-server", "varnishd", "prometheus", "chromium"]);
+    const bin = await binDir(["redis-server", "varnishd", "prometheus", "initdb", "postgres", "pgbouncer", "chromium"]);
     const mark = (name: string) => `node -e "require('node:fs').writeFileSync('${name}-ran', '')"`;
     await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "f", private: true, scripts: { typecheck: mark("typecheck"), "test:kit": mark("kit"), lab: mark("lab") } }));
     const started = performance.now();

@@ -6,11 +6,12 @@ import path from "node:path";
 import { scanLabs } from "../kit/labs.ts";
 import type { ServiceName } from "../kit/manifest/schema.ts";
 import { findHaproxy, haproxyExtraDirs } from "../kit/services/haproxy.ts";
+import { findPgbouncer, findPostgresBinDir } from "../kit/services/postgres.ts";
 import { findExecutable } from "../kit/services/prometheus.ts";
 import { composeRedisUrl, redisAnswers } from "../kit/services/redis.ts";
 import { findVarnishd } from "../kit/services/varnish.ts";
 
-export type Program = "redis-server" | "haproxy" | "varnishd" | "prometheus" | "chromium";
+export type Program = "redis-server" | "haproxy" | "varnishd" | "prometheus" | "postgres" | "pgbouncer" | "chromium";
 
 /** Where the site's browser tests look for Chromium when CHROMIUM_PATH is unset (tests/site/helpers/browser.ts). */
 export const defaultChromium = "/usr/bin/chromium";
@@ -37,6 +38,8 @@ export function needsOf(part: string, labServices: readonly ServiceName[]): Need
         { program: "haproxy", why: "kit/test/haproxy.test.ts" },
         { program: "varnishd", why: "kit/test/varnish.test.ts" },
         { program: "prometheus", why: "kit/test/prometheus.test.ts" },
+        { program: "postgres", why: "kit/test/postgres.test.ts" },
+        { program: "pgbouncer", why: "kit/test/postgres.test.ts" },
       ];
     case "test:project":
       return [{ program: "prometheus", why: "lab 07's dashboard test, which starts Prometheus with a config of its own" }];
@@ -66,8 +69,10 @@ export interface Missing {
 
 export interface PreflightOptions {
   env?: NodeJS.ProcessEnv;
-  /** Searched after PATH for haproxy and varnishd, as the kit does (default /usr/sbin and /usr/local/sbin). */
+  /** Searched after PATH for haproxy, varnishd and pgbouncer, as the kit does (default /usr/sbin and /usr/local/sbin). */
   sbinDirs?: readonly string[];
+  /** Searched after PATH for initdb and postgres (default Debian's /usr/lib/postgresql/<version>/bin). */
+  postgresDirs?: readonly string[];
   /** Whether a Redis answers at a URL (default: PING, as the kit resolves it). */
   redisAnswers?: (url: string) => Promise<boolean>;
   /** The services the labs list (default: read from labs/*\/lab.json). */
@@ -92,14 +97,21 @@ export async function preflight(parts: readonly string[], options: PreflightOpti
   }
   const missing: Missing[] = [];
   for (const [program, { neededBy, anyRedis }] of wanted) {
-    const looked = await lookFor(program, anyRedis, env, sbinDirs, options.redisAnswers ?? ((url) => redisAnswers(url)));
+    const looked = await lookFor(program, anyRedis, env, sbinDirs, options.redisAnswers ?? ((url) => redisAnswers(url)), options.postgresDirs);
     if (looked !== undefined) missing.push({ program, neededBy, looked, composeServes: program === "redis-server" && anyRedis });
   }
   return missing;
 }
 
 /** undefined when found; otherwise what was tried. */
-async function lookFor(program: Program, anyRedis: boolean, env: NodeJS.ProcessEnv, sbinDirs: readonly string[], answers: (url: string) => Promise<boolean>): Promise<string | undefined> {
+async function lookFor(
+  program: Program,
+  anyRedis: boolean,
+  env: NodeJS.ProcessEnv,
+  sbinDirs: readonly string[],
+  answers: (url: string) => Promise<boolean>,
+  postgresDirs: readonly string[] | undefined,
+): Promise<string | undefined> {
   switch (program) {
     case "redis-server": {
       // kit/services/redis.ts: REDIS_URL, then compose's Redis if it answers, then redis-server from PATH.
@@ -122,6 +134,14 @@ async function lookFor(program: Program, anyRedis: boolean, env: NodeJS.ProcessE
       if (await findExecutable(wanted, env.PATH ?? "")) return undefined;
       return env.PROMETHEUS_BIN ? `PROMETHEUS_BIN=${env.PROMETHEUS_BIN} is not an executable file` : `"prometheus" is not on PATH`;
     }
+    case "postgres": {
+      if (await findPostgresBinDir(env, postgresDirs)) return undefined;
+      return env.PG_BIN_DIR ? `PG_BIN_DIR=${env.PG_BIN_DIR} holds no initdb and postgres` : `initdb and postgres are neither on PATH nor in /usr/lib/postgresql/<version>/bin`;
+    }
+    case "pgbouncer": {
+      if (await findPgbouncer(env, sbinDirs)) return undefined;
+      return env.PGBOUNCER_BIN ? `PGBOUNCER_BIN=${env.PGBOUNCER_BIN} is not an executable file` : `"pgbouncer" is not on PATH${sbinDirs.length ? ` nor in ${sbinDirs.join(" or ")}` : ""}`;
+    }
     case "chromium": {
       const file = env.CHROMIUM_PATH || defaultChromium;
       if (await executable(file)) return undefined;
@@ -136,6 +156,8 @@ const packages: Record<Program, { debian: string; brew: string; cask?: boolean }
   haproxy: { debian: "haproxy", brew: "haproxy" },
   varnishd: { debian: "varnish", brew: "varnish" },
   prometheus: { debian: "prometheus", brew: "prometheus" },
+  postgres: { debian: "postgresql", brew: "postgresql@15" },
+  pgbouncer: { debian: "pgbouncer", brew: "pgbouncer" },
   chromium: { debian: "chromium", brew: "chromium", cask: true },
 };
 

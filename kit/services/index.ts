@@ -7,6 +7,8 @@ import { locateVarnish } from "./varnish.ts";
 import type { ResolvedService } from "./types.ts";
 
 export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "./redis.ts";
+export { resolveRedisCluster, startPrivateRedisCluster, NoRedisClusterError, composeRedisClusterUrl, redisClusterReady } from "./redis-cluster.ts";
+export type { ResolvedRedisCluster } from "./redis-cluster.ts";
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
 export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
 export type { ResolvedPrometheus } from "./prometheus.ts";

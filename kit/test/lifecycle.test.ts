@@ -1,5 +1,5 @@
 // Every process the kit starts dies with its parent, even a parent killed with SIGKILL (which runs no
-// exit handler): a parent starts Redis, HAProxy, Varnish, an app instance and a worker through the
+// exit handler): a parent starts Redis, a Redis Cluster, HAProxy, Varnish, Prometheus, PostgreSQL, PgBouncer, an app instance and a worker through the
 // kit; the test lists the parent's whole process tree by pid, SIGKILLs the parent and requires every
 // one of those pids to be gone. And `lab start`, run as `npm run lab` does (a shell, the bootstrap,
 // the CLI), stops everything when only the outermost process gets SIGTERM.
@@ -93,9 +93,11 @@ test("a parent killed with SIGKILL leaves none of the processes the kit started 
   await until(() => log.includes("children started"), parent, "the children started", () => log);
   tree = descendants(parent.pid!);
   const commands = [...tree.keys()].map(commandOf);
-  for (const wanted of ["redis-server", "haproxy", "varnishd", "echo-server.ts"]) {
+  for (const wanted of ["redis-server", "haproxy", "varnishd", "prometheus", "bin/postgres", "pgbouncer", "echo-server.ts"]) {
     assert.ok(commands.some((c) => c.includes(wanted)), `the parent should have started ${wanted}; its children: ${commands.join(" | ")}`);
   }
+  // One redis-server alone and three cluster nodes.
+  assert.ok(commands.filter((c) => c.includes("redis-server")).length >= 4, `Redis and the three cluster nodes should all be listed: ${commands.join(" | ")}`);
   // varnishd runs as a manager and a cache child: both must go.
   assert.ok(commands.filter((c) => c.includes("varnishd")).length >= 2, `varnishd's manager and child should both be listed: ${commands.join(" | ")}`);
   parent.kill("SIGKILL");

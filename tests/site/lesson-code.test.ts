@@ -28,6 +28,7 @@ const lessonLabs: Record<string, string[]> = {
   "cache-aside": ["02-cache-aside"],
   queues: ["03-queues"],
   "read-replicas": ["04-read-replicas"],
+  sharding: ["04-read-replicas"],
   pagination: ["05-pagination"],
   "connection-pooling": ["06-connection-pooling"],
   observability: ["07-observability"],

@@ -2,7 +2,8 @@
 /**
  * Screenshots for a human to look at: a lesson, a lab page and the flashcards, at 1280 and
  * 360 px, light and dark. Not a test (nothing to assert about looks); run it after changes:
- *   node tests/site/screenshots.ts [outDir=/tmp/shots]
+ *   node tests/site/screenshots.ts [outDir=/tmp/shots] [path ...]
+ * With paths (/lessons/sharding/), those pages, each in full, instead of the usual four.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -14,7 +15,8 @@ const outDir = process.argv[2] ?? "/tmp/shots";
 await mkdir(outDir, { recursive: true });
 const site = await openSite();
 const [lab] = await listLabs(repoRoot);
-const targets = [
+const chosen = process.argv.slice(3).map((page) => ({ name: page.replace(/^\/|\/$/g, "").replace(/\//g, "-") || "home", path: page, full: true }));
+const targets: { name: string; path: string; full?: boolean }[] = chosen.length > 0 ? chosen : [
   { name: "lesson", path: "/lessons/cache-aside/" },
   { name: "lab", path: lab ? `/labs/${lab.id}/` : "/labs/" },
   { name: "flashcards", path: "/flashcards/" },
@@ -32,7 +34,7 @@ try {
           await page.keyboard.press("Space");
         }
         const file = path.join(outDir, `${target.name}-${width}-${theme}.png`);
-        await page.screenshot({ path: file, fullPage: target.name !== "lesson" && target.name !== "lab" });
+        await page.screenshot({ path: file, fullPage: target.full ?? (target.name !== "lesson" && target.name !== "lab") });
         console.log(file);
       }
       await context.close();

@@ -178,7 +178,14 @@ async function formCluster(nodes: { url: string; port: number; busPort: number }
     const knowsAll = async (client: Redis) => String(await client.call("CLUSTER", "NODES")).trim().split("\n").filter((line) => !/\b(handshake|noaddr)\b/.test(line)).length === nodes.length;
     await waitUntil(async () => (await Promise.all(clients.map(knowsAll))).every(Boolean), "join up");
     for (let i = primaries; i < nodes.length; i++) await clients[i]!.call("CLUSTER", "REPLICATE", ids[(i - primaries) % primaries]!);
-    await waitUntil(async () => (await Promise.all(nodes.map((node) => redisClusterReady(node.url)))).every(Boolean), "report cluster_state:ok on every node");
+    // Ready once every node reports the cluster healthy and every node has heard, by gossip, of every replica:
+    // a client asking any node then sees the same primaries and replicas.
+    const replicaCount = nodes.length - primaries;
+    const seesAllReplicas = async (client: Redis) => String(await client.call("CLUSTER", "NODES")).trim().split("\n").filter((line) => /\bslave\b/.test(line.split(" ")[2] ?? "")).length === replicaCount;
+    await waitUntil(
+      async () => (await Promise.all(nodes.map((node) => redisClusterReady(node.url)))).every(Boolean) && (await Promise.all(clients.map(seesAllReplicas))).every(Boolean),
+      "report cluster_state:ok, and every replica, on every node",
+    );
   } finally {
     clients.forEach((client) => client.disconnect());
   }

@@ -10,9 +10,9 @@ export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "
 export { resolveRedisCluster, startPrivateRedisCluster, NoRedisClusterError, composeRedisClusterUrl, redisClusterReady } from "./redis-cluster.ts";
 export type { ResolvedRedisCluster } from "./redis-cluster.ts";
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
-export { resolvePrometheus, NoPrometheusError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
+export { resolvePrometheus, NoPrometheusError, PrometheusConfigError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
 export type { ResolvedPrometheus } from "./prometheus.ts";
-export { resolveVarnish, NoVarnishError, composeVarnishUrl, startPrivateVarnish, vclWithBackend, locateVarnish, findVarnishd } from "./varnish.ts";
+export { resolveVarnish, NoVarnishError, VarnishConfigError, composeVarnishUrl, startPrivateVarnish, vclWithBackend, locateVarnish, findVarnishd } from "./varnish.ts";
 export type { ResolvedVarnish } from "./varnish.ts";
 export { resolveHaproxy, findHaproxy, NoHaproxyError, HaproxyConfigError, composeHaproxyUrl, composeHaproxyStatsUrl, startPrivateHaproxy, readHaproxyStats, haproxyForLab } from "./haproxy.ts";
 export type { ResolvedHaproxy, HaproxyStatsRow } from "./haproxy.ts";

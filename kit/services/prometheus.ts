@@ -36,6 +36,11 @@ export class NoPrometheusError extends NoServiceError {
   }
 }
 
+/** prometheus started but exited before it answered: it rejected the config or its flags. Its own words, for whoever wrote the config. */
+export class PrometheusConfigError extends Error {
+  override name = "PrometheusConfigError";
+}
+
 /** The first executable called `name` in the PATH list, or undefined. A name with a slash is checked as it is. */
 export async function findExecutable(name: string, pathList = process.env.PATH ?? ""): Promise<string | undefined> {
   const candidates = name.includes("/") ? [name] : pathList.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
@@ -108,6 +113,9 @@ export async function startPrivatePrometheus(binary: string, config: string): Pr
       logTailChars: 4000,
     });
   } catch (error) {
+    if (error instanceof PrivateServerError && error.reason === "exited") {
+      throw new PrometheusConfigError(`prometheus (${binary}) exited before it answered: it rejected the config or its flags. Its log ends with:\n${error.logTail}`);
+    }
     if (error instanceof PrivateServerError) throw new NoPrometheusError(error.message);
     throw error;
   }

@@ -48,6 +48,11 @@ export class NoVarnishError extends NoServiceError {
   }
 }
 
+/** varnishd started but exited before it answered: it rejected the VCL or its options. Its own words, for whoever wrote the VCL. */
+export class VarnishConfigError extends Error {
+  override name = "VarnishConfigError";
+}
+
 /**
  * True when `url` answers as Varnish does (an X-Varnish header). It asks with the method PRI, which
  * the built-in VCL answers with a synthetic 405 itself, so the probe never reaches the origin.
@@ -152,6 +157,9 @@ export async function startPrivateVarnish(binary: string, vcl: string, options: 
       logTailChars: 4000,
     });
   } catch (error) {
+    if (error instanceof PrivateServerError && error.reason === "exited") {
+      throw new VarnishConfigError(`varnishd (${binary}) exited before it answered: it rejected the VCL or its options. Its log ends with:\n${error.logTail}`);
+    }
     if (error instanceof PrivateServerError) throw new NoVarnishError(error.message);
     throw error;
   }

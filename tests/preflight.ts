@@ -7,7 +7,7 @@ import { scanLabs } from "../kit/labs.ts";
 import type { ServiceName } from "../kit/manifest/schema.ts";
 import { findHaproxy, haproxyExtraDirs } from "../kit/services/haproxy.ts";
 import { findPgbouncer, findPostgresBinDir } from "../kit/services/postgres.ts";
-import { findExecutable } from "../kit/services/prometheus.ts";
+import { findExecutable } from "../kit/services/binaries.ts";
 import { composeRedisUrl, redisAnswers } from "../kit/services/redis.ts";
 import { findVarnishd } from "../kit/services/varnish.ts";
 

@@ -9,7 +9,7 @@ import { parse, stringify } from "yaml";
 import { scanLabs } from "../kit/labs.ts";
 import { copyLab, makeScratch } from "../kit/scratch.ts";
 import { resolvePrometheus, type ResolvedPrometheus } from "../kit/services/index.ts";
-import { findExecutable } from "../kit/services/prometheus.ts";
+import { findExecutable } from "../kit/services/binaries.ts";
 
 // Lab 07's Grafana dashboard, checked against a real Prometheus that scrapes the lab's SOLUTION:
 // every PromQL expression must parse and return data once the app has had traffic. The static test

@@ -1,9 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { spawnTied } from "../lifecycle.ts";
 import { canConnect, getFreePort } from "./ports.ts";
-import { findExecutable } from "./prometheus.ts";
-import { PrivateServerError, startPrivateServer } from "./private-server.ts";
+import { findBinary } from "./binaries.ts";
+import { PrivateServerError, runToCompletion, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes HAProxy (profile "edge"): the frontend and the stats page. */
@@ -57,8 +56,7 @@ export class HaproxyConfigError extends Error {
 
 /** HAPROXY_BIN, else the first `haproxy` on PATH or in /usr/sbin and /usr/local/sbin; undefined when there is none. */
 export async function findHaproxy(env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = haproxyExtraDirs): Promise<string | undefined> {
-  const dirs = [...(env.PATH ?? "").split(path.delimiter), ...extraDirs].filter(Boolean);
-  return findExecutable(env.HAPROXY_BIN || "haproxy", dirs.join(path.delimiter));
+  return findBinary("haproxy", env.HAPROXY_BIN, env, extraDirs);
 }
 
 /** True when `statsUrl;csv` answers with HAProxy's CSV header within timeoutMs. */
@@ -124,17 +122,6 @@ export async function resolveHaproxy(options: HaproxyResolveOptions = {}): Promi
   return startPrivateHaproxy(binary, options.config ?? minimalHaproxyConfig, options.vars ?? {});
 }
 
-function run(binary: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawnTied(binary, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("error", (error) => resolve({ code: -1, output: error.message }));
-    child.once("close", (code) => resolve({ code, output }));
-  });
-}
-
 /**
  * Check `config` with `haproxy -c`, then start `binary` in the foreground with it, the frontend
  * (LB_BIND) and the stats page (STATS_BIND) on free loopback ports, in a fresh temporary directory.
@@ -160,7 +147,7 @@ export async function startPrivateHaproxy(binary: string, config: string, vars: 
       async prepare(dir) {
         const configFile = path.join(dir, "haproxy.cfg");
         await writeFile(configFile, config);
-        const checked = await run(binary, ["-c", "-q", "-f", configFile], env, dir);
+        const checked = await runToCompletion(binary, ["-c", "-q", "-f", configFile], { env, cwd: dir });
         if (checked.code === -1) throw new NoHaproxyError(`"${binary}" could not be started (${checked.output.trim()})`);
         if (checked.code !== 0) throw new HaproxyConfigError(`HAProxy (${binary}) rejected the config:\n${checked.output.trim()}\nThe config it was given:\n${config}`);
       },

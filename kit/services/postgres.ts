@@ -5,10 +5,9 @@ import { readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { spawnTied } from "../lifecycle.ts";
 import { canConnect, getFreePort } from "./ports.ts";
-import { findExecutable } from "./prometheus.ts";
-import { PrivateServerError, startPrivateServer, unprivilegedUser, type UnixUser } from "./private-server.ts";
+import { findBinary, findExecutable } from "./binaries.ts";
+import { PrivateServerError, runToCompletion, startPrivateServer, unprivilegedUser } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
 /** Where docker-compose.yml publishes PostgreSQL and PgBouncer (profile "postgres"); off 5432, which a local server may hold. */
@@ -108,18 +107,6 @@ export async function resolvePostgres(options: PostgresResolveOptions = {}): Pro
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 
-/** Run a one-shot command (initdb) in `cwd` as `user`, tied to this process; resolves with its exit code and output. */
-function runOnce(binary: string, args: string[], cwd: string, user: UnixUser | undefined): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawnTied(binary, args, { cwd, stdio: ["ignore", "pipe", "pipe"], ...(user ? { uid: user.uid, gid: user.gid } : {}) });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-    child.once("error", (error) => resolve({ code: -1, output: error.message }));
-    child.once("close", (code) => resolve({ code, output }));
-  });
-}
-
 /**
  * initdb a fresh cluster in a temporary directory (role "workbook", trust authentication, durability off:
  * this is a throwaway server), start postgres on a free loopback port, and create database "workbook".
@@ -137,7 +124,8 @@ export async function startPrivatePostgres(binDir: string, settings: Record<stri
       dirPrefix: "postgres",
       ...(user ? { runAs: user } : {}),
       async prepare(dir) {
-        const init = await runOnce(path.join(binDir, "initdb"), ["-D", path.join(dir, "data"), "-U", role, "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"], dir, user);
+        const initdbArgs = ["-D", path.join(dir, "data"), "-U", role, "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"];
+        const init = await runToCompletion(path.join(binDir, "initdb"), initdbArgs, { cwd: dir, ...(user ? { runAs: user } : {}) });
         if (init.code !== 0) throw new NoPostgresError(`initdb (${binDir}) failed:\n${init.output.trim().split("\n").slice(-8).join("\n")}`);
       },
       args: (dir) => [
@@ -250,8 +238,7 @@ export async function startPrivatePgbouncer(binary: string, postgresUrl: string,
 
 /** PGBOUNCER_BIN, else `pgbouncer` on PATH or in /usr/sbin (Debian's place for it). */
 export async function findPgbouncer(env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = ["/usr/sbin", "/usr/local/sbin"]): Promise<string | undefined> {
-  if (env.PGBOUNCER_BIN) return findExecutable(env.PGBOUNCER_BIN, "");
-  return findExecutable("pgbouncer", [env.PATH ?? "", ...extraDirs].join(path.delimiter));
+  return findBinary("pgbouncer", env.PGBOUNCER_BIN, env, extraDirs);
 }
 
 /**

@@ -97,7 +97,7 @@ export class PrivateServerError extends Error {
 }
 
 /** `signal` (default SIGTERM), then SIGKILL after graceMs; resolves once the process has exited. */
-export function stopChild(child: ChildProcess, graceMs = 3000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+function stopChild(child: ChildProcess, graceMs = 3000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
@@ -108,6 +108,26 @@ export function stopChild(child: ChildProcess, graceMs = 3000, signal: NodeJS.Si
     // A stopped (SIGSTOP) server would not act on SIGTERM until continued.
     child.kill("SIGCONT");
     child.kill(signal);
+  });
+}
+
+/**
+ * Run a short command (a config check, initdb) to its end, tied to this process like a server, optionally
+ * as `runAs`; resolves with its exit code (-1 when it could not be started) and everything it printed.
+ */
+export function runToCompletion(
+  binary: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; runAs?: UnixUser } = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const ids = options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {};
+    const child = spawnTied(binary, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], ...ids });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+    child.once("error", (error) => resolve({ code: -1, output: error.message }));
+    child.once("close", (code) => resolve({ code, output }));
   });
 }
 

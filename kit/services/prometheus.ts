@@ -1,6 +1,6 @@
-import { constants } from "node:fs";
-import { access, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { findBinary } from "./binaries.ts";
 import { getFreePort } from "./ports.ts";
 import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
@@ -41,20 +41,6 @@ export class PrometheusConfigError extends Error {
   override name = "PrometheusConfigError";
 }
 
-/** The first executable called `name` in the PATH list, or undefined. A name with a slash is checked as it is. */
-export async function findExecutable(name: string, pathList = process.env.PATH ?? ""): Promise<string | undefined> {
-  const candidates = name.includes("/") ? [name] : pathList.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next directory
-    }
-  }
-  return undefined;
-}
-
 /** True when GET /-/ready answers 200 within timeoutMs. */
 export async function prometheusReady(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
@@ -80,7 +66,7 @@ export async function resolvePrometheus(options: PrometheusResolveOptions = {}):
     return { url, backend: `Prometheus from PROMETHEUS_URL (${url})`, started: false, stop: async () => {} };
   }
   const wanted = env.PROMETHEUS_BIN || options.binary || "prometheus";
-  const binary = await findExecutable(wanted, env.PATH ?? "");
+  const binary = await findBinary(options.binary ?? "prometheus", env.PROMETHEUS_BIN, env, []);
   if (!binary) {
     const urlNote = env.PROMETHEUS_URL ? `PROMETHEUS_URL is set but cannot scrape this run's own targets, ` : "PROMETHEUS_URL is not set, ";
     throw new NoPrometheusError(

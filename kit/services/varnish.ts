@@ -2,7 +2,7 @@ import http from "node:http";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getFreePort } from "./ports.ts";
-import { findExecutable } from "./prometheus.ts";
+import { findBinary } from "./binaries.ts";
 import { PrivateServerError, startPrivateServer } from "./private-server.ts";
 import { NoServiceError, type ResolvedService } from "./types.ts";
 
@@ -70,10 +70,9 @@ export function varnishAnswers(url: string, timeoutMs = 1000): Promise<boolean> 
   });
 }
 
-/** The varnishd binary: VARNISHD_BIN as given, else `varnishd` on PATH or in /usr/sbin, /usr/local/sbin. */
+/** The varnishd binary: VARNISHD_BIN, else `varnishd` on PATH or in /usr/sbin, /usr/local/sbin. */
 export async function findVarnishd(env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = sbinDirs): Promise<string | undefined> {
-  if (env.VARNISHD_BIN) return findExecutable(env.VARNISHD_BIN, "");
-  return findExecutable("varnishd", [env.PATH ?? "", ...extraDirs].join(path.delimiter));
+  return findBinary("varnishd", env.VARNISHD_BIN, env, extraDirs);
 }
 
 function missingBinary(env: NodeJS.ProcessEnv): string {

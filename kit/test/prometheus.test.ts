@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { NoPrometheusError, PrometheusConfigError, prometheusReady, resolvePrometheus } from "../services/index.ts";
-import { findExecutable } from "../services/prometheus.ts";
+import { findExecutable } from "../services/binaries.ts";
 
 // The tests that start one need a prometheus binary; CI installs it (.ci/run), so there it must be found.
 const installed = await findExecutable(process.env.PROMETHEUS_BIN || "prometheus");

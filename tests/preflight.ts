@@ -51,6 +51,9 @@ export function needsOf(part: string, labServices: readonly ServiceName[]): Need
         ...(labServices.includes("redis") ? [{ program: "redis-server" as const, why: "the labs that use Redis", anyRedis: true }] : []),
         ...(labServices.includes("haproxy") ? [{ program: "haproxy" as const, why: "lab 09's tests, which start HAProxy with the lab's config" }] : []),
         ...(labServices.includes("varnish") ? [{ program: "varnishd" as const, why: "lab 11's tests, which start varnishd with the lab's VCL" }] : []),
+        ...(labServices.includes("redis-cluster") ? [{ program: "redis-server" as const, why: "the labs that use a Redis Cluster, which the kit starts" }] : []),
+        ...(labServices.includes("postgres") ? [{ program: "postgres" as const, why: "the labs whose tests start PostgreSQL with settings of their own" }] : []),
+        ...(labServices.includes("pgbouncer") ? [{ program: "pgbouncer" as const, why: "the labs whose tests start PgBouncer with settings of their own" }] : []),
       ];
     default:
       return [];

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** The services a lab can ask the kit to provide. */
 export const serviceSchema = z
-  .enum(["redis", "mongo", "mongo-replset", "haproxy", "varnish"])
+  .enum(["redis", "redis-cluster", "mongo", "mongo-replset", "haproxy", "varnish", "postgres", "pgbouncer"])
   .describe("A backing service the kit resolves before the lab's tests run.");
 
 const testFileSchema = z

@@ -3,6 +3,8 @@ import type { ServiceName } from "../manifest/schema.ts";
 import { haproxyForLab } from "./haproxy.ts";
 import { resolveMongo } from "./mongo.ts";
 import { resolveRedis } from "./redis.ts";
+import { resolveRedisCluster } from "./redis-cluster.ts";
+import { locatePgbouncer, locatePostgres } from "./postgres.ts";
 import { locateVarnish } from "./varnish.ts";
 import type { ResolvedService } from "./types.ts";
 
@@ -16,6 +18,8 @@ export { resolveVarnish, NoVarnishError, VarnishConfigError, composeVarnishUrl, 
 export type { ResolvedVarnish } from "./varnish.ts";
 export { resolveHaproxy, findHaproxy, NoHaproxyError, HaproxyConfigError, composeHaproxyUrl, composeHaproxyStatsUrl, startPrivateHaproxy, readHaproxyStats, haproxyForLab } from "./haproxy.ts";
 export type { ResolvedHaproxy, HaproxyStatsRow } from "./haproxy.ts";
+export { resolvePostgres, resolvePgbouncer, startPrivatePostgres, startPrivatePgbouncer, locatePostgres, locatePgbouncer, findPostgresBinDir, findPgbouncer, postgresAnswers, NoPostgresError, NoPgbouncerError, composePostgresUrl, composePgbouncerUrl } from "./postgres.ts";
+export type { ResolvedPostgres, PgbouncerOptions } from "./postgres.ts";
 export { getFreePort } from "./ports.ts";
 export { spawnTied } from "../lifecycle.ts";
 export type { ResolvedService } from "./types.ts";
@@ -26,7 +30,7 @@ export function newNamespace(): string {
 }
 
 export interface Services {
-  /** Variables for the lab's tests: REDIS_URL, MONGO_URL, HAPROXY_BIN (or HAPROXY_URL), WORKBOOK_NS. */
+  /** Variables for the lab's tests: REDIS_URL, REDIS_CLUSTER_URL, MONGO_URL, HAPROXY_BIN (or HAPROXY_URL), VARNISHD_BIN, PG_BIN_DIR, PGBOUNCER_BIN, WORKBOOK_NS. */
   env: Record<string, string>;
   /** One line per service: which backend answered. */
   backends: string[];
@@ -49,6 +53,11 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
       started.push(redis);
       env.REDIS_URL = redis.url;
     }
+    if (needed.includes("redis-cluster")) {
+      const cluster = await resolveRedisCluster({ env: base });
+      started.push(cluster);
+      env.REDIS_CLUSTER_URL = cluster.url;
+    }
     if (needed.includes("mongo") || needed.includes("mongo-replset")) {
       const mongo = await resolveMongo({ env: base, replicaSet: needed.includes("mongo-replset") });
       started.push(mongo);
@@ -59,6 +68,17 @@ export async function resolveServices(needed: readonly ServiceName[], base: Node
       const varnish = await locateVarnish(base);
       Object.assign(env, varnish.env);
       backends.push(varnish.backend);
+    }
+    // Nothing is started for these two: the lab's tests start their own servers with the lab's settings.
+    if (needed.includes("postgres")) {
+      const postgres = await locatePostgres(base);
+      Object.assign(env, postgres.env);
+      backends.push(postgres.backend);
+    }
+    if (needed.includes("pgbouncer")) {
+      const pgbouncer = await locatePgbouncer(base);
+      Object.assign(env, pgbouncer.env);
+      backends.push(pgbouncer.backend);
     }
     if (needed.includes("haproxy")) {
       const haproxy = await haproxyForLab(base);

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../manifest/schema.ts";
-import { haproxyForLab, newNamespace, resolveMongo, resolveRedis, type ResolvedService } from "./index.ts";
+import { haproxyForLab, locatePgbouncer, locatePostgres, newNamespace, resolveMongo, resolveRedis, resolveRedisCluster, type ResolvedService } from "./index.ts";
 
 /**
  * Services shared across many lab runs (the contract check, benches): each kind is resolved once,
@@ -12,8 +12,15 @@ export class ServicePool {
   async envFor(needed: readonly ServiceName[]): Promise<Record<string, string>> {
     const env: Record<string, string> = { WORKBOOK_NS: newNamespace() };
     if (needed.includes("redis")) env.REDIS_URL = (await this.#get("redis", () => resolveRedis())).url;
+    if (needed.includes("redis-cluster")) env.REDIS_CLUSTER_URL = (await this.#get("redis-cluster", () => resolveRedisCluster())).url;
     if (needed.includes("mongo-replset")) env.MONGO_URL = (await this.#get("mongo-replset", () => resolveMongo({ replicaSet: true }))).url;
     else if (needed.includes("mongo")) env.MONGO_URL = (await this.#get("mongo", () => resolveMongo())).url;
+    for (const [name, locate] of [["postgres", locatePostgres], ["pgbouncer", locatePgbouncer]] as const) {
+      if (!needed.includes(name)) continue;
+      const found = await locate();
+      this.#backends.add(found.backend);
+      Object.assign(env, found.env);
+    }
     if (needed.includes("haproxy")) {
       const haproxy = await haproxyForLab();
       this.#backends.add(haproxy.backend);

@@ -25,8 +25,13 @@ export interface ResolvedPostgres extends ResolvedService {
 
 export class NoPostgresError extends NoServiceError {
   override name = "NoPostgresError";
-  constructor(detail: string) {
-    super("PostgreSQL", detail, [
+  /** binariesOnly: the caller needs the binaries (it starts servers with settings of its own), so no URL will do. */
+  constructor(detail: string, binariesOnly = false) {
+    super("PostgreSQL", detail, binariesOnly ? [
+      "Debian or Ubuntu: apt install postgresql (the kit finds its binaries in /usr/lib/postgresql/<version>/bin)",
+      "macOS: brew install postgresql@15",
+      "elsewhere: set PG_BIN_DIR to the directory that holds initdb and postgres",
+    ] : [
       "set POSTGRES_URL to a running server, e.g. postgres://user:password@127.0.0.1:5432/db",
       "start compose's postgres profile: docker compose --profile postgres up -d postgres   (listens on 127.0.0.1:5433)",
       "install it (Debian: apt install postgresql, whose binaries the kit finds in /usr/lib/postgresql/<version>/bin; macOS: brew install postgresql@15), or set PG_BIN_DIR; the kit runs initdb and starts a private server",
@@ -36,8 +41,13 @@ export class NoPostgresError extends NoServiceError {
 
 export class NoPgbouncerError extends NoServiceError {
   override name = "NoPgbouncerError";
-  constructor(detail: string) {
-    super("PgBouncer", detail, [
+  /** binariesOnly: the caller needs the binary (it starts PgBouncer with settings of its own), so no URL will do. */
+  constructor(detail: string, binariesOnly = false) {
+    super("PgBouncer", detail, binariesOnly ? [
+      "Debian or Ubuntu: apt install pgbouncer",
+      "macOS: brew install pgbouncer",
+      "elsewhere: set PGBOUNCER_BIN to the pgbouncer executable",
+    ] : [
       "set PGBOUNCER_URL to a running PgBouncer in front of the lab's PostgreSQL",
       "start compose's postgres profile: docker compose --profile postgres up -d pgbouncer   (listens on 127.0.0.1:6432)",
       "install it (Debian: apt install pgbouncer; macOS: brew install pgbouncer), or set PGBOUNCER_BIN; the kit starts a private one",
@@ -263,4 +273,27 @@ export async function resolvePgbouncer(
     throw new NoPgbouncerError(`${ownSettings ? "this run needs PgBouncer settings of its own, which a running PgBouncer cannot take, " : "PGBOUNCER_URL is not set, compose's PgBouncer does not answer, "}and ${where}`);
   }
   return startPrivatePgbouncer(binary, postgresUrl, options);
+}
+
+/**
+ * For a lab whose tests start their own PostgreSQL with the lab's settings (max_connections, say): the binaries'
+ * directory as PG_BIN_DIR, or a NoPostgresError. A running server cannot take another's settings, so no URL will do.
+ */
+export async function locatePostgres(env: NodeJS.ProcessEnv = process.env, extraDirs?: readonly string[]): Promise<{ env: Record<string, string>; backend: string }> {
+  const binDir = await findPostgresBinDir(env, extraDirs);
+  if (!binDir) {
+    const where = env.PG_BIN_DIR ? `PG_BIN_DIR=${env.PG_BIN_DIR} holds no initdb and postgres` : `initdb and postgres are neither on PATH nor in /usr/lib/postgresql/<version>/bin`;
+    throw new NoPostgresError(`this lab's tests start PostgreSQL with settings of their own, which a running server cannot take, and ${where}`, true);
+  }
+  return { env: { PG_BIN_DIR: binDir }, backend: `PostgreSQL binaries in ${binDir} (each test file starts its own server)` };
+}
+
+/** Like locatePostgres, for PgBouncer: PGBOUNCER_BIN, or a NoPgbouncerError. */
+export async function locatePgbouncer(env: NodeJS.ProcessEnv = process.env, extraDirs?: readonly string[]): Promise<{ env: Record<string, string>; backend: string }> {
+  const binary = await findPgbouncer(env, extraDirs);
+  if (!binary) {
+    const where = env.PGBOUNCER_BIN ? `PGBOUNCER_BIN=${env.PGBOUNCER_BIN} is not an executable file` : `"pgbouncer" is neither on PATH nor in /usr/sbin or /usr/local/sbin`;
+    throw new NoPgbouncerError(`this lab's tests start PgBouncer with settings of their own, which a running PgBouncer cannot take, and ${where}`, true);
+  }
+  return { env: { PGBOUNCER_BIN: binary }, backend: `PgBouncer at ${binary} (each test file starts its own)` };
 }

@@ -35,7 +35,7 @@ describe("lab manifest schema", () => {
 
   test("names the field and what is wrong", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ ...valid, services: ["postgres"] }, /field "services\.0"/],
+      [{ ...valid, services: ["mysql"] }, /field "services\.0"/],
       [{ ...valid, order: 3 }, /field "order": must be 2/],
       [{ ...valid, files: [] }, /field "files": must list at least one file/],
       [{ ...valid, files: ["../kit/cli.ts"] }, /field "files\.0": must be a relative path inside the lab folder/],

@@ -9,6 +9,8 @@ import { getFreePort } from "../services/ports.ts";
 import {
   findPgbouncer,
   findPostgresBinDir,
+  locatePgbouncer,
+  locatePostgres,
   NoPgbouncerError,
   NoPostgresError,
   postgresAnswers,
@@ -121,5 +123,26 @@ describe("PostgreSQL resolution", () => {
       assert.match(error.message, /apt install pgbouncer/);
       return true;
     });
+  });
+
+  test("a lab that starts its own servers gets the binaries' places, or an error that offers no URL, since none would do", async () => {
+    await assert.rejects(locatePostgres({ PATH: "/nonexistent" }, []), (error: Error) => {
+      assert.ok(error instanceof NoPostgresError, `expected a NoPostgresError, got ${error.name}: ${error.message}`);
+      assert.match(error.message, /settings of their own/);
+      assert.match(error.message, /apt install postgresql/);
+      assert.match(error.message, /PG_BIN_DIR/);
+      assert.doesNotMatch(error.message, /POSTGRES_URL|docker compose/);
+      return true;
+    });
+    await assert.rejects(locatePgbouncer({ PATH: "/nonexistent" }, []), (error: Error) => {
+      assert.ok(error instanceof NoPgbouncerError, `expected a NoPgbouncerError, got ${error.name}: ${error.message}`);
+      assert.match(error.message, /apt install pgbouncer/);
+      assert.doesNotMatch(error.message, /PGBOUNCER_URL|docker compose/);
+      return true;
+    });
+    const dir = await findPostgresBinDir();
+    if (dir) assert.deepEqual((await locatePostgres({ PG_BIN_DIR: dir })).env, { PG_BIN_DIR: dir });
+    const bin = await findPgbouncer();
+    if (bin) assert.deepEqual((await locatePgbouncer({ PGBOUNCER_BIN: bin })).env, { PGBOUNCER_BIN: bin });
   });
 });

@@ -14,21 +14,32 @@ export interface LabEnv {
 
 let cached: Promise<LabEnv> | undefined;
 
+/** The variable through which the kit hands each service to a lab's tests. */
+const envOf: Record<ServiceName, string> = {
+  redis: "REDIS_URL",
+  "redis-cluster": "REDIS_CLUSTER_URL",
+  mongo: "MONGO_URL",
+  "mongo-replset": "MONGO_URL",
+  haproxy: "HAPROXY_BIN",
+  varnish: "VARNISHD_BIN",
+  postgres: "PG_BIN_DIR",
+  pgbouncer: "PGBOUNCER_BIN",
+};
+
 /**
  * The services for this test file. Under `npm run lab -- test` the kit has already resolved them
- * and passed REDIS_URL / MONGO_URL / WORKBOOK_NS; run directly with `node --test`, this resolves
+ * and passed REDIS_URL, MONGO_URL, PG_BIN_DIR and the rest (see envOf) with WORKBOOK_NS; run directly with `node --test`, this resolves
  * them itself (and stops anything it started when the process exits).
  */
 export function labServices(needed: readonly ServiceName[]): Promise<LabEnv> {
   cached ??= (async () => {
-    const missing = needed.filter((name) => (name === "redis" ? !process.env.REDIS_URL : !process.env.MONGO_URL));
+    const missing = needed.filter((name) => !process.env[envOf[name]]);
     const resolved = missing.length > 0 ? await resolveServices(missing) : undefined;
     // Services this file started must not keep it alive after its last test: an in-process stand-in
     // dies with the process, and a private redis-server is killed by its exit hook.
     resolved?.unref();
     const env: Record<string, string> = {
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-      ...(process.env.MONGO_URL ? { MONGO_URL: process.env.MONGO_URL } : {}),
+      ...Object.fromEntries(Object.values(envOf).flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
       WORKBOOK_NS: process.env.WORKBOOK_NS ?? resolved?.env.WORKBOOK_NS ?? "wb_local",
       ...resolved?.env,
     };

@@ -67,10 +67,19 @@ export function spawnTied(command: string, args: readonly string[], options: Tie
     setpriv && resolved
       ? spawn(setpriv, ["--pdeathsig", deathSignal.replace(/^SIG/, ""), "--", resolved, ...args], spawnOptions)
       : spawn(command, args, spawnOptions);
-  const killAtExit = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  process.once("exit", killAtExit);
-  child.once("exit", () => process.removeListener("exit", killAtExit));
+  living.add(child);
+  child.once("exit", () => living.delete(child));
+  if (!exitHookInstalled) {
+    // One "exit" listener for every child, not one each: a test that starts a dozen instances would
+    // otherwise pass Node's limit of ten listeners and print a MaxListenersExceededWarning.
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const each of living) if (each.exitCode === null && each.signalCode === null) each.kill("SIGKILL");
+    });
+  }
   return child;
 }
+
+/** The children spawnTied started that have not exited yet. */
+const living = new Set<ChildProcess>();
+let exitHookInstalled = false;

@@ -285,7 +285,7 @@ export async function locatePostgres(env: NodeJS.ProcessEnv = process.env, extra
     const where = env.PG_BIN_DIR ? `PG_BIN_DIR=${env.PG_BIN_DIR} holds no initdb and postgres` : `initdb and postgres are neither on PATH nor in /usr/lib/postgresql/<version>/bin`;
     throw new NoPostgresError(`this lab's tests start PostgreSQL with settings of their own, which a running server cannot take, and ${where}`, true);
   }
-  return { env: { PG_BIN_DIR: binDir }, backend: `PostgreSQL binaries in ${binDir} (each test file starts its own server)` };
+  return { env: { PG_BIN_DIR: binDir }, backend: `PostgreSQL binaries in ${binDir} (the lab starts its own servers from them, with its settings)` };
 }
 
 /** Like locatePostgres, for PgBouncer: PGBOUNCER_BIN, or a NoPgbouncerError. */
@@ -295,5 +295,5 @@ export async function locatePgbouncer(env: NodeJS.ProcessEnv = process.env, extr
     const where = env.PGBOUNCER_BIN ? `PGBOUNCER_BIN=${env.PGBOUNCER_BIN} is not an executable file` : `"pgbouncer" is neither on PATH nor in /usr/sbin or /usr/local/sbin`;
     throw new NoPgbouncerError(`this lab's tests start PgBouncer with settings of their own, which a running PgBouncer cannot take, and ${where}`, true);
   }
-  return { env: { PGBOUNCER_BIN: binary }, backend: `PgBouncer at ${binary} (each test file starts its own)` };
+  return { env: { PGBOUNCER_BIN: binary }, backend: `PgBouncer at ${binary} (the lab starts its own, with its settings)` };
 }

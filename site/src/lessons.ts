@@ -15,6 +15,7 @@ export const lessons = [
   { slug: "sharding", title: "Sharding MongoDB" },
   { slug: "pagination", title: "Pagination and filtering at scale" },
   { slug: "connection-pooling", title: "Connection pooling" },
+  { slug: "postgres-connections", title: "PostgreSQL connections" },
   { slug: "observability", title: "Observability" },
   { slug: "distributed-tracing", title: "Distributed tracing" },
   { slug: "graceful-shutdown", title: "Graceful shutdown" },

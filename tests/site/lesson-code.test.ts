@@ -31,6 +31,7 @@ const lessonLabs: Record<string, string[]> = {
   sharding: ["04-read-replicas"],
   pagination: ["05-pagination"],
   "connection-pooling": ["06-connection-pooling"],
+  "postgres-connections": ["16-postgres-pooling"],
   observability: ["07-observability"],
   "distributed-tracing": ["13-tracing"],
   "graceful-shutdown": ["08-graceful-shutdown"],
@@ -38,7 +39,7 @@ const lessonLabs: Record<string, string[]> = {
   "scaling-patterns": [
     "01-statelessness", "02-cache-aside", "03-queues", "04-read-replicas",
     "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "11-http-caching",
-    "12-cpu-bound", "13-tracing",
+    "12-cpu-bound", "13-tracing", "16-postgres-pooling",
   ],
   "interview-prep": [],
 };

@@ -76,7 +76,10 @@ const scenario: BenchScenario = async (ctx) => {
     bouncer = await startPrivatePgbouncer(bouncerBin, at("app"), { poolMode: "transaction", defaultPoolSize: 8, maxClientConn: 500 });
     const direct = await measure(ctx, at("app"), at("app"), admin);
     ctx.log(`straight to PostgreSQL: ${direct.errors} of ${burst} failed, up to ${direct.peak} server connections, p99 ${Math.round(direct.p99)} ms`);
-    await admin.query("TRUNCATE bookings, reminders_sent");
+    const reset = new pg.Client({ connectionString: at("app") });
+    await reset.connect();
+    await reset.query("TRUNCATE bookings, reminders_sent");
+    await reset.end();
     const pooled = await measure(ctx, bouncer.url, at("app"), admin);
     ctx.log(`through PgBouncer:      ${pooled.errors} of ${burst} failed, up to ${pooled.peak} server connections, p99 ${Math.round(pooled.p99)} ms`);
     return [

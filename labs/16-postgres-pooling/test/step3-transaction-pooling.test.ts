@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Instance } from "#kit/testing/index.ts";
-import { appEnv, bookingRequest, call, killAll, lockTable, sleep, startApps, startStack, tail, tally, type Stack } from "./helpers.ts";
+import { appEnv, bookingRequest, call, killAll, lockTable, sleep, startApp, startApps, startStack, tail, tally, type Stack } from "./helpers.ts";
 
 let stack: Stack;
 let apps: Instance[] = [];
@@ -74,4 +74,29 @@ test("reminders go out once per booking under concurrent runs, a later run is no
     assert.equal(later.status, 200, `a run on instance ${i + 1} after the others finished should not be refused; got ${later.status} ${JSON.stringify(later.body)}`);
     assert.equal(later.body.sent, 0, `a later run should find nothing left to send; it sent ${later.body.sent}`);
   }
+});
+
+test("a reminder run cancelled by the statement timeout answers 503, leaves no lock, and the next run sends everything", async () => {
+  const quick = await startApp(appEnv(stack, stack.bouncerUrl, { PG_POOL_MAX: "2", PG_STATEMENT_TIMEOUT_MS: "300" }), "an instance with PG_STATEMENT_TIMEOUT_MS=300");
+  apps.push(quick);
+  await stack.sql("INSERT INTO bookings (event_id, name) SELECT 31, 'guest ' || n FROM generate_series(1, 10) AS n");
+  const table = await lockTable(stack, "reminders_sent");
+  let cancelled;
+  try {
+    cancelled = await call(`${quick.url}/events/31/reminders`, { method: "POST", timeoutMs: 8_000 });
+  } finally {
+    await table.release();
+  }
+  assert.equal(cancelled.status, 503, `a run whose statement waits past PG_STATEMENT_TIMEOUT_MS=300 should answer 503; got ${cancelled.status === 0 ? "no answer within 8 s" : cancelled.status} ${JSON.stringify(cancelled.body)}. The instance printed:\n${tail(quick)}`);
+  const locks = (await stack.admin.query<{ n: number }>("SELECT count(*)::integer AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0]?.n ?? 0;
+  assert.equal(locks, 0, `after the cancelled run, PostgreSQL still holds ${locks} advisory lock(s)`);
+  const statuses: number[] = [];
+  let sent = 0;
+  for (let i = 0; i < 3; i++) {
+    const next = await call(`${apps[i]!.url}/events/31/reminders`, { method: "POST" });
+    statuses.push(next.status);
+    sent += Number(next.body.sent ?? 0);
+  }
+  assert.deepEqual(statuses, [200, 200, 200], `three runs after the cancelled one, one after another, should each answer 200; got ${statuses.join(", ")}`);
+  assert.equal(sent, 10, `the runs after the cancelled one should send the 10 reminders it did not; they sent ${sent}`);
 });

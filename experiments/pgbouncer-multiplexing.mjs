@@ -40,12 +40,13 @@ function inFlight(random) {
 }
 
 const busy = inFlight(mulberry32(7));
-console.log(`${RATE} tx/s of ${TX_MS} ms: ${RATE * TX_MS / 1000} in flight on average (Little's law),`);
-console.log(`p99 ${busy.p99}, peak ${busy.peak}, over ${SECONDS} s of simulated traffic.`);
+// Narrow enough for a phone: 32 characters a line.
+console.log(`${RATE} tx/s × ${TX_MS} ms = ${(RATE * TX_MS) / 1000} in flight`);
+console.log(`p99 ${busy.p99}, peak ${busy.peak} (${SECONDS} s simulated)`);
 console.log("");
-console.log("instances  pools' connections  fits in 100?  via a pooler");
+console.log(`inst.  pools hold  pooler needs`);
 for (const instances of [2, 4, 8, 16, 32]) {
   const pooled = instances * POOL;
-  const fits = pooled <= MAX_CONNECTIONS ? "yes" : `no, ${pooled - MAX_CONNECTIONS} over`;
-  console.log(`${String(instances).padStart(9)}  ${String(pooled).padStart(18)}  ${fits.padStart(12)}  ${String(busy.peak).padStart(12)}`);
+  const held = pooled <= MAX_CONNECTIONS ? String(pooled) : `${pooled} (>${MAX_CONNECTIONS})`;
+  console.log(`${String(instances).padStart(5)}  ${held.padStart(10)}  ${String(busy.peak).padStart(12)}`);
 }

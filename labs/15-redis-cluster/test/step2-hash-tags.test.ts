@@ -73,6 +73,9 @@ describe("step 2: keys used together share a slot, and the rest spread over ever
       assert.equal(family.length, 4, `expected 4 price keys for family fam${f}; found ${family.map((k) => k.key).join(", ")}`);
       assert.equal(slots.size, 1, `expected the 4 prices of family fam${f} in one slot, so a cart reads them with one command; they are in ${slots.size} slots (${family.map((k) => k.key).join(", ")})`);
     }
+    const counterKeys = keys.filter((k) => k.key.includes("spread_") && !k.key.includes("cart"));
+    const counterSlots = new Set(await Promise.all(counterKeys.map((k) => slotOf(lab(), k.key))));
+    assert.ok(counterSlots.size >= 20, `expected the counters of 60 users in many slots (each user's pair together, users apart); ${counterKeys.length} counters are in ${counterSlots.size} slot(s)`);
     const familySlots = new Set(await Promise.all(priceKeys.map((k) => slotOf(lab(), k.key))));
     assert.ok(familySlots.size >= 20, `expected the 30 families' prices in many slots (one per family); they are in ${familySlots.size}`);
   });

@@ -44,7 +44,7 @@ describe("step 4: a cart read is one MGET per slot, not a GET per item", () => {
 
   test("a price missing from the catalogue reads as null and counts for nothing; an empty cart reads as empty", async () => {
     const user = freshUser();
-    for (const [sku, qty] of [["kit0-v1", 3], ["ghost-v1", 5], ["kit7-v9", 1]] as const) {
+    for (const [sku, qty] of [["kit0-v1", 3], ["ghost-v1", 5], ["kit7-v9", 1], ["kit0-v2", 2]] as const) {
       const reply = await call(lab(), "POST", `/api/carts/${user}/items`, { sku, qty });
       assert.equal(reply.status, 200, `expected a cart write to succeed; got ${said(reply)}`);
     }
@@ -56,11 +56,12 @@ describe("step 4: a cart read is one MGET per slot, not a GET per item", () => {
       [
         { sku: "ghost-v1", qty: 5, priceCents: null },
         { sku: "kit0-v1", qty: 3, priceCents: 101 },
+        { sku: "kit0-v2", qty: 2, priceCents: 102 },
         { sku: "kit7-v9", qty: 1, priceCents: 809 },
       ],
       `expected each line with its own price (null for the unknown SKU), in SKU order; got ${said(cart)}`,
     );
-    assert.equal(cart.json.totalCents, 3 * 101 + 809, `expected the total to count the priced lines only; got ${said(cart)}`);
+    assert.equal(cart.json.totalCents, 3 * 101 + 2 * 102 + 809, `expected the total to count the priced lines only; got ${said(cart)}`);
     const empty = await call(lab(), "GET", `/api/carts/${freshUser()}`);
     assert.equal(empty.status, 200, `expected an empty cart to read as empty, not an error; got ${said(empty)}`);
     assert.deepEqual(empty.json.lines, [], `expected no lines in an empty cart; got ${said(empty)}`);

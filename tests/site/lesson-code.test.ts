@@ -29,6 +29,7 @@ const lessonLabs: Record<string, string[]> = {
   queues: ["03-queues"],
   "read-replicas": ["04-read-replicas"],
   sharding: ["04-read-replicas"],
+  "redis-cluster": ["15-redis-cluster"],
   pagination: ["05-pagination"],
   "connection-pooling": ["06-connection-pooling"],
   observability: ["07-observability"],

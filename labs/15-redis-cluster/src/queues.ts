@@ -37,7 +37,11 @@ export function startQueues(keys: Keys, connection: Client, runWorkers = true): 
     opts("orders"),
   );
   const emailsWorker = new Worker("emails", async () => "sent", opts("emails"));
-  for (const emitter of [orders, emails, ordersWorker, emailsWorker]) emitter.on("error", (error: Error) => console.error(`queue: ${error.message}`));
+  const logError = (error: Error) => console.error(`queue: ${error.message}`);
+  orders.on("error", logError);
+  emails.on("error", logError);
+  ordersWorker.on("error", logError);
+  emailsWorker.on("error", logError);
   return {
     orders,
     emails,

@@ -76,8 +76,9 @@ export function useLab(options: { replicasPerPrimary?: number; env?: Record<stri
     };
   });
   after(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
+    await closed;
     // The app's clients may wait for a cluster that is gone: give closing a few seconds, no more.
     await Promise.race([running?.close().catch(() => {}), sleep(5_000)]);
     if (lab && !clusterStopped) {

@@ -47,4 +47,4 @@ for (const [name, key] of layouts) {
   console.log(`${name.padEnd(18)}${`${Math.round(busiest * 100)} %`.padStart(15)}${String(slots.size).padStart(12)}${(commands / MATCHES).toFixed(1).padStart(11)}`);
 }
 console.log("");
-console.log(`Even is 33 % per primary; a read of ${PLAYERS} keys in one slot is 1 command.`);
+console.log(`Even is 33 % per primary; ${PLAYERS} keys in one slot: 1 MGET.`);

@@ -58,7 +58,7 @@ export function createStore(config: Config, client: Client, keys: Keys): Store {
     },
 
     async putProducts(products) {
-      // TODO(4): one MSET of every price at once.
+      // TODO(2): one MSET of every price at once. What does a cluster say to that?
       await client.mset(products.flatMap((p) => [keys.product(p.sku), String(p.priceCents)]));
     },
 

@@ -17,7 +17,7 @@ const READS = 400;
  * One app (the code measured) on a private Redis and a private three-primary cluster: 400 prices in 40 families,
  * 200 users with a session and a 40-item cart (10 variants of 4 families). Measured: how the run's keys and the
  * commands of 400 cart reads fall on the shards (the one Redis counts as a shard), commands per cart read, the p99
- * of a cart read, and the requests that fail while two slots holding prices move (one key every 100 ms).
+ * of a cart read, and the requests that fail while two slots holding prices move (one key every 400 ms, as in step 5).
  */
 export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const single = await startPrivateRedis(process.env.REDIS_SERVER_BIN || "redis-server");
@@ -102,7 +102,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
     };
     const readers = Promise.all([0, 1, 2, 3].map(reader));
     try {
-      for (const slot of slots) await moveSlot(lab, slot, { batch: 1, pauseMs: 100 });
+      for (const slot of slots) await moveSlot(lab, slot, { batch: 1, pauseMs: 400 });
     } finally {
       moving = false;
       await readers;

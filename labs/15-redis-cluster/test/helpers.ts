@@ -36,8 +36,10 @@ export function useLab(options: { replicasPerPrimary?: number; env?: Record<stri
   let running: RunningApp | undefined;
   let server: net.Server | undefined;
   let clusterStopped = false;
+  let single: { url: string; namespace: string } | undefined;
   before(async () => {
     const { redisUrl, namespace } = await labServices(["redis"]);
+    single = { url: redisUrl, namespace };
     const cluster = await startPrivateRedisCluster(process.env.REDIS_SERVER_BIN || "redis-server", { primaries: 3, replicasPerPrimary: options.replicasPerPrimary ?? 0 });
     cluster.unref?.();
     const nodes = cluster.nodes.map((url) => {
@@ -84,6 +86,23 @@ export function useLab(options: { replicasPerPrimary?: number; env?: Record<stri
     if (lab && !clusterStopped) {
       for (const node of [...lab.primaries, ...lab.replicas]) node.client.disconnect();
       await lab.cluster.stop();
+    }
+    // What the code wrote to the one Redis (the starter keeps everything there), under this file's namespace.
+    if (single) {
+      const redis = new Redis(single.url, { maxRetriesPerRequest: 1 });
+      redis.on("error", () => {});
+      try {
+        let cursor = "0";
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", `*${single.namespace}*`, "COUNT", 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== "0");
+      } catch {
+        // Nothing to clean when that Redis is gone.
+      } finally {
+        redis.disconnect();
+      }
     }
   });
   return () => {

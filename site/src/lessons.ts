@@ -13,6 +13,7 @@ export const lessons = [
   { slug: "queues", title: "Queues and background jobs" },
   { slug: "read-replicas", title: "Read replicas and replication lag" },
   { slug: "sharding", title: "Sharding MongoDB" },
+  { slug: "redis-cluster", title: "Redis Cluster" },
   { slug: "pagination", title: "Pagination and filtering at scale" },
   { slug: "connection-pooling", title: "Connection pooling" },
   { slug: "postgres-connections", title: "PostgreSQL connections" },

@@ -29,6 +29,7 @@ const lessonLabs: Record<string, string[]> = {
   queues: ["03-queues"],
   "read-replicas": ["04-read-replicas"],
   sharding: ["04-read-replicas"],
+  "redis-cluster": ["15-redis-cluster"],
   pagination: ["05-pagination"],
   "connection-pooling": ["06-connection-pooling"],
   "postgres-connections": ["16-postgres-pooling"],
@@ -39,7 +40,7 @@ const lessonLabs: Record<string, string[]> = {
   "scaling-patterns": [
     "01-statelessness", "02-cache-aside", "03-queues", "04-read-replicas",
     "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "11-http-caching",
-    "12-cpu-bound", "13-tracing", "16-postgres-pooling",
+    "12-cpu-bound", "13-tracing", "15-redis-cluster", "16-postgres-pooling",
   ],
   "interview-prep": [],
 };

@@ -2,8 +2,7 @@ import net from "node:net";
 import { after, before } from "node:test";
 import { Redis } from "ioredis";
 import { labServices } from "#kit/testing/index.ts";
-import { startPrivateRedisCluster } from "#kit/services/index.ts";
-import type { ResolvedRedisCluster } from "#kit/services/redis-cluster.ts";
+import { startPrivateRedisCluster, type ResolvedRedisCluster } from "#kit/services/index.ts";
 import { createApp, type RunningApp } from "../src/app.ts";
 import { readConfig, type Config } from "../src/config.ts";
 

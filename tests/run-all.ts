@@ -1,7 +1,7 @@
 // `npm test`: run every part of the project's checks, even when an early one fails, then say
 // which parts failed. A failing site test must not hide the state of the lab contract.
 // First, within seconds, it checks that the servers and the browser the parts need are there (tests/preflight.ts).
-import { spawn } from "node:child_process";
+import { spawnTied } from "../kit/lifecycle.ts";
 import { describeMissing, preflight } from "./preflight.ts";
 
 // Arguments override the list (the project's own test of this script uses that).
@@ -14,7 +14,9 @@ function runScript(part: string): Promise<{ code: number; seconds: number; how: 
   const [script, ...rest] = part.split(" ");
   return new Promise((resolve) => {
     let spawnError: Error | undefined;
-    const child = spawn("npm", ["run", "--silent", script!, ...rest], { stdio: "inherit" });
+    // Tied to this process: a run stopped with a signal, even SIGKILL, stops the part it was running
+    // (npm passes SIGTERM on to the script, and the bootstrap to Node).
+    const child = spawnTied("npm", ["run", "--silent", script!, ...rest], { stdio: "inherit", deathSignal: "SIGTERM" });
     child.on("error", (error) => {
       spawnError = error;
     });

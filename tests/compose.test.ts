@@ -169,6 +169,25 @@ describe("docker-compose.yml", () => {
     assert.match(dockerfile, /^USER (?!root)\w+/m, "PgBouncer refuses to run as root");
   });
 
+  test("the uploads profile runs a pinned MinIO with a health check, its S3 API and console on 127.0.0.1, and its data in a volume", () => {
+    const minio = compose.services.minio;
+    assert.ok(minio, "expected a minio service (the S3-compatible store of the uploads lesson)");
+    assert.deepEqual(minio.profiles, ["uploads"], "minio should start only with --profile uploads");
+    // A release tag, not latest: MinIO publishes no new community images, and a moving tag could vanish.
+    assert.match(minio.image ?? "", /^quay\.io\/minio\/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/, `expected a pinned MinIO release; got ${minio.image}`);
+    assert.deepEqual(minio.command, ["server", "/data", "--console-address", ":9001"], "the server keeps its data in /data and serves the console on 9001");
+    assert.deepEqual(
+      (minio.ports ?? []).map(parsePort),
+      [{ ip: "127.0.0.1", host: 9000, container: 9000 }, { ip: "127.0.0.1", host: 9001, container: 9001 }],
+      "the S3 API (9000) and the console (9001) are published on 127.0.0.1 only",
+    );
+    assert.ok((minio.volumes ?? []).includes("minio-data:/data"), "MinIO's objects live in the minio-data volume");
+    assert.ok(minio.environment?.MINIO_ROOT_USER, "MINIO_ROOT_USER names the root user");
+    // MinIO refuses to start with a root password shorter than 8 characters.
+    assert.ok((minio.environment?.MINIO_ROOT_PASSWORD ?? "").length >= 8, "MINIO_ROOT_PASSWORD needs at least 8 characters");
+    assert.deepEqual(minio.healthcheck?.test, ["CMD", "mc", "ready", "local"], "the health check asks the bundled mc whether the local server is ready");
+  });
+
   test("Prometheus and Grafana run only under the observability profile", () => {
     for (const name of ["prometheus", "grafana"]) {
       assert.deepEqual(compose.services[name]?.profiles, ["observability"], `${name} should be in the observability profile`);

@@ -5,6 +5,7 @@
 export const lessons = [
   { slug: "what-scalable-means", title: "What “scalable” means" },
   { slug: "statelessness", title: "Statelessness" },
+  { slug: "uploads", title: "Uploads off the instance" },
   { slug: "load-balancing", title: "Load balancing" },
   { slug: "rate-limiting", title: "Rate limiting at the gateway" },
   { slug: "caching-layers", title: "Caching layers" },

@@ -21,6 +21,7 @@ const scratchDir = join(root, "node_modules/.cache/lesson-code");
 const lessonLabs: Record<string, string[]> = {
   "what-scalable-means": ["01-statelessness"],
   statelessness: ["01-statelessness"],
+  uploads: ["01-statelessness"],
   "load-balancing": ["09-load-balancing"],
   "rate-limiting": ["10-rate-limiting"],
   "caching-layers": ["02-cache-aside"],

@@ -6,6 +6,7 @@ export const lessons = [
   { slug: "what-scalable-means", title: "What “scalable” means" },
   { slug: "statelessness", title: "Statelessness" },
   { slug: "load-balancing", title: "Load balancing" },
+  { slug: "websockets", title: "WebSockets across instances" },
   { slug: "rate-limiting", title: "Rate limiting at the gateway" },
   { slug: "caching-layers", title: "Caching layers" },
   { slug: "http-caching", title: "HTTP caching and CDNs" },

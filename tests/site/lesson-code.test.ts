@@ -22,6 +22,8 @@ const lessonLabs: Record<string, string[]> = {
   "what-scalable-means": ["01-statelessness"],
   statelessness: ["01-statelessness"],
   "load-balancing": ["09-load-balancing"],
+  // Lab 14 (14-websockets) is built on another branch; its "Try it" link comes with it.
+  websockets: [],
   "rate-limiting": ["10-rate-limiting"],
   "caching-layers": ["02-cache-aside"],
   "http-caching": ["11-http-caching"],

@@ -7,6 +7,7 @@ export const lessons = [
   { slug: "statelessness", title: "Statelessness" },
   { slug: "uploads", title: "Uploads off the instance" },
   { slug: "load-balancing", title: "Load balancing" },
+  { slug: "websockets", title: "WebSockets across instances" },
   { slug: "rate-limiting", title: "Rate limiting at the gateway" },
   { slug: "caching-layers", title: "Caching layers" },
   { slug: "http-caching", title: "HTTP caching and CDNs" },

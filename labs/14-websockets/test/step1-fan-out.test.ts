@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { call, describe, freshName, openFeed, publish, redis, said, startApp, until } from "./helpers.ts";
+
+test("an update published on one instance reaches every client of every instance, once each, in order", async () => {
+  // Two instances of one deployment, in this process: they share nothing but Redis.
+  const a = await startApp();
+  const b = await startApp();
+  const feeds = [await openFeed(a), await openFeed(a), await openFeed(b), await openFeed(b)];
+  const order = freshName("order");
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await publish(i % 2 === 0 ? a.url : b.url, order, i % 2 === 0 ? "packed" : "shipped"));
+  for (const [i, feed] of feeds.entries()) {
+    const on = i < 2 ? "instance A" : "instance B";
+    await feed
+      .waitFor(`all 6 updates (3 published on each instance) on a client of ${on}`, (m) => m.filter((x) => x.type === "update").length >= 6, 10_000)
+      .catch((error: Error) => {
+        throw new Error(`expected every update to reach every client, whichever instance it was published on; ${error.message}`);
+      });
+  }
+  // Anything still on its way arrives now; then count.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const [i, feed] of feeds.entries()) {
+    const got = feed.updates().map((m) => m.id);
+    assert.deepEqual(got, ids, `expected client ${i + 1} to get the 6 updates once each, in the order they were published (${ids.join(", ")}); got ${describe(feed.updates())}`);
+  }
+});
+
+test("closing an instance lets go of every Redis connection it opened", async () => {
+  const app = await startApp();
+  await openFeed(app);
+  await publish(app.url, freshName("order"));
+  const client = await redis();
+  const name = `${app.config.namespace}-${app.config.instance}`;
+  const count = async () => String(await client.call("CLIENT", "LIST")).split("\n").filter((line) => line.includes(` name=${name} `)).length;
+  assert.ok((await count()) >= 1, `expected the instance's connections to be named ${name} (src/redis.ts names them); CLIENT LIST has none`);
+  await app.close();
+  let left = 0;
+  await until("the closed instance's connections to leave CLIENT LIST", async () => (left = await count()) === 0, 5_000).catch(() => {
+    throw new Error(`expected no connection named ${name} once the instance closed; ${left} still open (a blocked reader or a subscriber nobody closed)`);
+  });
+});
+
+test("bad input gets a 400 with a JSON error, not a 500", async () => {
+  const app = await startApp();
+  const cases: [string, string, unknown][] = [
+    ["POST", "/orders/has%20space/status", { status: "shipped" }],
+    ["POST", `/orders/${"x".repeat(65)}/status`, { status: "shipped" }],
+    ["POST", "/orders/o1/status", "{not json"],
+    ["POST", "/orders/o1/status", { status: 42 }],
+    ["POST", "/orders/o1/status", { status: "shipped", note: "x".repeat(70_000) }],
+    ["POST", "/sessions", { user: "" }],
+  ];
+  for (const [method, path, body] of cases) {
+    const reply = await call(app.url, method, path, body);
+    assert.equal(reply.status, 400, `expected ${method} ${path.slice(0, 40)} with ${JSON.stringify(body).slice(0, 40)} to answer 400; got ${said(reply)}`);
+    assert.equal(typeof reply.json.error, "string", `expected a JSON {"error"} body; got ${said(reply)}`);
+  }
+});

@@ -13,7 +13,7 @@ test("an update published on one instance reaches every client of every instance
   for (const [i, feed] of feeds.entries()) {
     const on = i < 2 ? "instance A" : "instance B";
     await feed
-      .waitFor(`all 6 updates (3 published on each instance) on a client of ${on}`, (m) => m.filter((x) => x.type === "update").length >= 6, 10_000)
+      .waitFor(`all 6 updates (3 published on each instance) on a client of ${on}`, (m) => m.filter((x) => x.type === "update").length >= 6, 5_000)
       .catch((error: Error) => {
         throw new Error(`expected every update to reach every client, whichever instance it was published on; ${error.message}`);
       });

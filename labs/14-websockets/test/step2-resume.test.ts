@@ -16,11 +16,11 @@ test("a client that reconnects with its last id gets exactly what it missed, in 
   const missed: string[] = [];
   for (let i = 0; i < 5; i++) missed.push(await publish(i % 2 ? a.url : b.url, order, "in_transit"));
   const again = await openFeed(b, { lastId: seen[2] });
-  await again.waitFor("the 5 missed updates", (m) => m.filter((x) => x.type === "update").length >= 5, 10_000).catch((error: Error) => {
+  await again.waitFor("the 5 missed updates", (m) => m.filter((x) => x.type === "update").length >= 5, 5_000).catch((error: Error) => {
     throw new Error(`expected a client that reconnects with lastId=${seen[2]} to get the 5 updates published since; ${error.message}`);
   });
   const live = await publish(a.url, order, "delivered");
-  await again.waitFor("the live update", (m) => m.some((x) => x.id === live), 10_000);
+  await again.waitFor("the live update", (m) => m.some((x) => x.id === live), 5_000);
   await sleep(200);
   assert.deepEqual(again.updates().map((m) => m.id), [...missed, live], `expected exactly the 5 missed updates (not ${seen[2]} again, nothing older), then the live one; got ${describe(again.messages)}`);
   assert.ok(!again.messages.some((m) => m.type === "reload"), `expected no reload: the missed updates are inside the window; got ${describe(again.messages)}`);
@@ -57,7 +57,7 @@ test("a client whose last id is the oldest one still kept gets everything after 
   for (let i = 0; i < WINDOW + 5; i++) ids.push(await publish(app.url, order));
   // ids[0..4] were trimmed; ids[5..] are kept. A client that has ids[5] can catch up on the other 19.
   const edge = await openFeed(app, { lastId: ids[5] });
-  await edge.waitFor(`the ${WINDOW - 1} updates after ${ids[5]}`, (m) => m.filter((x) => x.type === "update").length >= WINDOW - 1 || m.some((x) => x.type === "reload"), 10_000).catch((error: Error) => {
+  await edge.waitFor(`the ${WINDOW - 1} updates after ${ids[5]}`, (m) => m.filter((x) => x.type === "update").length >= WINDOW - 1 || m.some((x) => x.type === "reload"), 5_000).catch((error: Error) => {
     throw new Error(`expected a client with lastId=${ids[5]} (the oldest update kept) to get the ${WINDOW - 1} after it; ${error.message}`);
   });
   await sleep(200);
@@ -72,13 +72,13 @@ test("a client whose last id fell out of the window is told to reload, and then 
   for (let i = 0; i < WINDOW + 5; i++) ids.push(await publish(app.url, order));
   for (const lastId of [ids[4]!, ids[0]!, "1-0"]) {
     const old = await openFeed(app, { lastId });
-    await old.waitFor(`a reload message for lastId=${lastId}`, (m) => m.some((x) => x.type === "reload"), 10_000).catch((error: Error) => {
+    await old.waitFor(`a reload message for lastId=${lastId}`, (m) => m.some((x) => x.type === "reload"), 5_000).catch((error: Error) => {
       throw new Error(`expected {"type":"reload"} for lastId=${lastId}: it is no longer in the window, so a replay could silently skip updates; ${error.message}`);
     });
     const firstAfterHello = old.messages.find((m) => m.type !== "hello");
     assert.equal(firstAfterHello?.type, "reload", `expected the reload message before any update; got ${describe(old.messages)}`);
     const live = await publish(app.url, order, "delivered");
-    await old.waitFor("the next live update after the reload", (m) => m.some((x) => x.id === live), 10_000);
+    await old.waitFor("the next live update after the reload", (m) => m.some((x) => x.id === live), 5_000);
     old.ws.terminate();
   }
 });
@@ -87,11 +87,11 @@ test("a last id the feed never sent (from the future) is told to reload, not tru
   const app = await startApp(env);
   await publish(app.url, freshName("order"));
   const future = await openFeed(app, { lastId: `${Date.now() + 86_400_000}-0` });
-  await future.waitFor("a reload message", (m) => m.some((x) => x.type === "reload"), 10_000).catch((error: Error) => {
+  await future.waitFor("a reload message", (m) => m.some((x) => x.type === "reload"), 5_000).catch((error: Error) => {
     throw new Error(`expected a reload for a lastId later than any update (the client's state cannot be ours); ${error.message}`);
   });
   const live = await publish(app.url, freshName("order"));
-  await future.waitFor("the next live update", (m) => m.some((x) => x.id === live), 10_000).catch((error: Error) => {
+  await future.waitFor("the next live update", (m) => m.some((x) => x.id === live), 5_000).catch((error: Error) => {
     throw new Error(`expected live updates to flow after the reload, whatever lastId said; ${error.message}`);
   });
 });
@@ -123,7 +123,7 @@ test("a replay runs alongside live updates: none is lost, none is sent twice", a
   const feed = await openFeed(b, { lastId: ids[0] });
   const more = await during;
   const expected = [...ids.slice(1), ...more];
-  await feed.waitFor(`all ${expected.length} updates after ${ids[0]}`, (m) => m.filter((x) => x.type === "update").length >= expected.length, 10_000).catch((error: Error) => {
+  await feed.waitFor(`all ${expected.length} updates after ${ids[0]}`, (m) => m.filter((x) => x.type === "update").length >= expected.length, 5_000).catch((error: Error) => {
     throw new Error(`expected the 7 replayed updates and the 10 published during the replay; ${error.message}`);
   });
   await sleep(300);

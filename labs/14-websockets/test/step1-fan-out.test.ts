@@ -26,7 +26,9 @@ test("an update published on one instance reaches every client of every instance
   }
 });
 
-test("closing an instance lets go of every Redis connection it opened", async () => {
+test("closing an instance lets go of every Redis connection it opened, and leaves the other instance's clients alone", async () => {
+  const other = await startApp();
+  const stays = await openFeed(other);
   const app = await startApp();
   await openFeed(app);
   await publish(app.url, freshName("order"));
@@ -38,6 +40,10 @@ test("closing an instance lets go of every Redis connection it opened", async ()
   let left = 0;
   await until("the closed instance's connections to leave CLIENT LIST", async () => (left = await count()) === 0, 5_000).catch(() => {
     throw new Error(`expected no connection named ${name} once the instance closed; ${left} still open (a blocked reader or a subscriber nobody closed)`);
+  });
+  const after = await publish(other.url, freshName("order"));
+  await stays.waitFor("an update published after the other instance closed", (m) => m.some((x) => x.id === after), 5_000).catch((error: Error) => {
+    throw new Error(`expected a client of an instance that is still running to keep getting updates when another instance in the same process closes; ${error.message}`);
   });
 });
 

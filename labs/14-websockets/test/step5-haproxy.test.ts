@@ -13,7 +13,7 @@ test("an idle socket through HAProxy outlives timeout client; HAProxy checks /re
   // Silence on both sides for 5 s, five times timeout client and server.
   await sleep(5_000);
   const id = await publish(stack.url, freshName("order"));
-  await feed.waitFor("the update published after 5 s of silence", (m) => m.some((x) => x.id === id), 10_000).catch(async (error: Error) => {
+  await feed.waitFor("the update published after 5 s of silence", (m) => m.some((x) => x.id === id), 5_000).catch(async (error: Error) => {
     throw new Error(`expected an open feed to survive 5 s of silence through HAProxy (timeout client and server are 1s in this test); ${error.message}; closed with ${await Promise.race([feed.closed, sleep(10).then(() => "(still open)")])}`);
   });
 });

@@ -144,11 +144,14 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
     const after = await rss();
     const perThousandMb = Math.max(0, after - before) / (IDLE_SOCKETS / 1000) / 1024 / 1024;
 
+    const deliveredPct = Math.round((delivered / (FEEDS * UPDATES)) * 1000) / 10;
+    const mb = Math.round(perThousandMb * 10) / 10;
+    ctx.log(`this run: ${deliveredPct} % delivered, ${lost} deliveries missed in the deploy, peak ${peak} reconnects/s, ${mb} MB per 1,000 idle sockets`);
     return [
-      { name: `updates delivered to ${FEEDS} feeds on 2 instances`, value: Math.round((delivered / (FEEDS * UPDATES)) * 1000) / 10, unit: "%", better: "higher", headline: true },
+      { name: `updates delivered to ${FEEDS} feeds on 2 instances`, value: deliveredPct, unit: "%", better: "higher", headline: true },
       { name: `acknowledged updates missed by ${CLIENTS} clients during a rolling restart (deliveries)`, value: lost, unit: "deliveries", better: "lower" },
       { name: "peak reconnects in any one second of the deploy", value: peak, unit: "reconnects", better: "lower" },
-      { name: "memory per 1,000 idle sockets (RSS growth)", value: Math.round(perThousandMb * 10) / 10, unit: "MB", better: "lower" },
+      { name: "memory per 1,000 idle sockets (RSS growth)", value: mb, unit: "MB", better: "lower" },
       { name: "idle sockets a 1 GB instance holds at that rate", value: perThousandMb > 0 ? Math.round(1024 / perThousandMb) * 1000 : 0, unit: "sockets", better: "higher" },
     ];
   } finally {

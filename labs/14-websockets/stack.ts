@@ -2,6 +2,7 @@
 // (HAPROXY_BIN, set by the kit) in front of them with this folder's haproxy.cfg, its frontend on PORT.
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { getFreePort, spawnTied, startPrivateHaproxy, type ResolvedHaproxy } from "#kit/services/index.ts";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -45,6 +46,15 @@ ports.forEach((appPort, i) => {
     }),
   );
 });
+// HAProxy starts once both instances listen: before that it would answer 503 for them.
+const listening = (appPort: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(appPort, "127.0.0.1", () => resolve(socket.end() && true));
+    socket.on("error", () => resolve(false));
+  });
+for (const appPort of ports) {
+  for (let i = 0; i < 600 && !(await listening(appPort)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
 haproxy = await startPrivateHaproxy(process.env.HAPROXY_BIN, readFileSync(new URL("haproxy.cfg", here), "utf8"), {
   LB_BIND: `127.0.0.1:${port}`,
   CLIENT_TIMEOUT: "30s",

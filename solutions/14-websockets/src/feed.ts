@@ -73,8 +73,12 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
     return JSON.stringify({ type: "update", id, order: f.order, status: f.status, note: f.note ?? "" });
   };
 
+  // Live updates wait while the client's replay is read; after it, nothing at or before what it has goes out.
   const deliver = (client: Client, id: string, data: string) => {
     if (client.pending) return void client.pending.push([id, data]);
+    deliverNow(client, id, data);
+  };
+  const deliverNow = (client: Client, id: string, data: string) => {
     if (client.after !== null && compareIds(id, client.after) <= 0) return;
     client.after = id;
     send(client.ws, data);
@@ -123,12 +127,6 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
     client.pending = null;
     for (const [id, data] of pending) deliver(client, id, data);
   }
-
-  const deliverNow = (client: Client, id: string, data: string) => {
-    if (client.after !== null && compareIds(id, client.after) <= 0) return;
-    client.after = id;
-    send(client.ws, data);
-  };
 
   return {
     ready,

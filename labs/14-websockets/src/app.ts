@@ -1,6 +1,7 @@
 // One instance: an HTTP API that records order updates, and a WebSocket feed at /feed that pushes them.
 import http from "node:http";
 import type { Duplex } from "node:stream";
+import type { Redis } from "ioredis";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Config } from "./config.ts";
 import { createLifecycle } from "./drain.ts";
@@ -25,8 +26,8 @@ const STATUS = /^[a-z_]{1,32}$/;
 const MAX_NOTE = 64 * 1024;
 const MAX_BODY = 80 * 1024;
 
-export function createApp(config: Config): RunningApp {
-  const redis = connectRedis(config);
+/** `redis` is this instance's connection; the tests pass one of their own to watch or slow its commands. */
+export function createApp(config: Config, redis: Redis = connectRedis(config)): RunningApp {
   const sessions = createSessions(redis, config);
   const lifecycle = createLifecycle(config);
   const send = (ws: WebSocket, data: string) => sendTo(ws, data, config);

@@ -5,6 +5,7 @@ import { WebSocket } from "ws";
 import { labServices } from "#kit/testing/index.ts";
 import { createApp, type RunningApp } from "../src/app.ts";
 import { readConfig, type Config } from "../src/config.ts";
+import { connectRedis } from "../src/redis.ts";
 
 export const ORIGIN = "https://shop.example";
 
@@ -44,10 +45,12 @@ let apps_ = 0;
  * An instance of the app in this process, on a free port, sharing the file's Redis namespace with the
  * other instances this file starts (so two of them are two instances of one deployment).
  */
-export async function startApp(env: Record<string, string> = {}): Promise<App> {
+export async function startApp(env: Record<string, string> = {}, options: { slowHistoryMs?: number } = {}): Promise<App> {
   const { redisUrl, namespace } = await services();
   const config = readConfig({ REDIS_URL: redisUrl, WORKBOOK_NS: namespace, INSTANCE: `app${++apps_}`, ALLOWED_ORIGINS: `${ORIGIN},http://localhost:3000`, ...env });
-  const running = createApp(config);
+  const redisClient = connectRedis(config);
+  if (options.slowHistoryMs) slowHistoryReads(redisClient, options.slowHistoryMs);
+  const running = createApp(config, redisClient);
   const early = { close: () => running.close() } as App;
   apps.push(early);
   await running.ready;
@@ -64,6 +67,25 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
   };
   apps[apps.indexOf(early)] = app;
   return app;
+}
+
+/**
+ * Makes every read of a stream's history on this connection (XRANGE, XREVRANGE, and XREAD without
+ * BLOCK) reach Redis `ms` later, as on a busy Redis: a replay then overlaps live updates for that long.
+ * Blocking reads and connections made with duplicate() are untouched.
+ */
+function slowHistoryReads(client: Redis, ms: number): void {
+  const send = client.sendCommand.bind(client);
+  type Command = Parameters<Redis["sendCommand"]>[0] & { name: string; args: unknown[]; promise: Promise<unknown> };
+  client.sendCommand = ((command: Command, stream?: unknown) => {
+    const name = command.name.toLowerCase();
+    const blocking = command.args.some((arg) => String(arg).toUpperCase() === "BLOCK");
+    if (name === "xrange" || name === "xrevrange" || (name === "xread" && !blocking)) {
+      setTimeout(() => void send(command, stream as never), ms);
+      return command.promise;
+    }
+    return send(command, stream as never);
+  }) as Redis["sendCommand"];
 }
 
 export interface Reply {

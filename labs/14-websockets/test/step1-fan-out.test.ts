@@ -26,6 +26,33 @@ test("an update published on one instance reaches every client of every instance
   }
 });
 
+test("a burst of updates published at once on both instances reaches every client, every one of them, in id order", async () => {
+  const a = await startApp();
+  const b = await startApp();
+  const feeds = [await openFeed(a), await openFeed(b)];
+  const order = freshName("order");
+  // 60 publishes in flight together: the instances receive updates while they are still sending earlier ones.
+  const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => publish(i % 2 === 0 ? a.url : b.url, order, "in_transit")));
+  const inIdOrder = [...ids].sort(compareIds);
+  for (const [i, feed] of feeds.entries()) {
+    await feed.waitFor(`all 60 updates on the client of instance ${i === 0 ? "A" : "B"}`, (m) => m.filter((x) => x.type === "update").length >= 60, 5_000).catch((error: Error) => {
+      throw new Error(`expected every update of a burst to reach every client, including those that arrive while the instance is busy with the previous ones; ${error.message}`);
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const [i, feed] of feeds.entries()) {
+    const got = feed.updates().map((m) => m.id);
+    assert.deepEqual(got, inIdOrder, `expected client ${i + 1} to get the 60 updates once each, in the order of their ids; got ${describe(feed.updates())}`);
+  }
+});
+
+/** Stream ids ("<ms>-<seq>") in the order Redis gives them. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+}
+
 test("closing an instance lets go of every Redis connection it opened, and leaves the other instance's clients alone", async () => {
   const other = await startApp();
   const stays = await openFeed(other);

@@ -79,6 +79,8 @@ test("a client whose last id fell out of the window is told to reload, and then 
     assert.equal(firstAfterHello?.type, "reload", `expected the reload message before any update; got ${describe(old.messages)}`);
     const live = await publish(app.url, order, "delivered");
     await old.waitFor("the next live update after the reload", (m) => m.some((x) => x.id === live), 5_000);
+    await sleep(100);
+    assert.deepEqual(old.updates().map((m) => m.id), [live], `expected nothing but live updates after the reload (the client reloads the current state; old updates would only repeat it); got ${describe(old.messages)}`);
     old.ws.terminate();
   }
 });
@@ -128,4 +130,23 @@ test("a replay runs alongside live updates: none is lost, none is sent twice", a
   });
   await sleep(300);
   assert.deepEqual(feed.updates().map((m) => m.id), expected, `expected every update after ${ids[0]} once, in order; got ${describe(feed.updates())}`);
+});
+
+test("a replay that Redis answers slowly still gives every update once, in order, then the live ones", async () => {
+  // Instance a's reads of the history reach Redis 1 s late; its live reads do not. Updates published in that
+  // second are live on a while its replay is still on the way, and they are in the replay too.
+  const a = await startApp(env, { slowHistoryMs: 1_000 });
+  const b = await startApp(env);
+  const order = freshName("order");
+  const before: string[] = [];
+  for (let i = 0; i < 4; i++) before.push(await publish(b.url, order));
+  const feed = await openFeed(a, { lastId: before[0] });
+  const during: string[] = [];
+  for (let i = 0; i < 4; i++) during.push(await publish(b.url, order, "in_transit"));
+  const expected = [...before.slice(1), ...during];
+  await feed.waitFor(`all ${expected.length} updates after ${before[0]}`, (m) => m.filter((x) => x.type === "update").length >= expected.length, 8_000).catch((error: Error) => {
+    throw new Error(`expected the 3 missed updates and the 4 published while the replay was read; ${error.message}`);
+  });
+  await sleep(300);
+  assert.deepEqual(feed.updates().map((m) => m.id), expected, `expected every update after ${before[0]} once, in id order, although live updates came in while the replay was read; got ${describe(feed.updates())}`);
 });

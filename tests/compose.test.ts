@@ -239,6 +239,23 @@ describe("docker-compose.yml", () => {
     assert.ok(published.some((p) => p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published");
   });
 
+  test("lab 14's HAProxy runs the lab's own haproxy.cfg under the websockets profile, with every variable the config reads", async () => {
+    const haproxy = compose.services["haproxy-ws"];
+    assert.ok(haproxy, "docker-compose.yml should have a haproxy-ws service (lab 14)");
+    assert.deepEqual(haproxy.profiles, ["websockets"], "haproxy-ws should be in the websockets profile");
+    assert.ok(
+      (haproxy.volumes ?? []).includes("./labs/14-websockets/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro"),
+      `haproxy-ws should mount lab 14's haproxy.cfg read-only where the image reads it; volumes: ${JSON.stringify(haproxy.volumes)}`,
+    );
+    const config = await readFile(new URL("../labs/14-websockets/haproxy.cfg", import.meta.url), "utf8");
+    const variables = [...new Set([...config.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+    for (const name of variables) assert.ok(haproxy.environment?.[name], `lab 14's haproxy.cfg reads \${${name}}, which the haproxy-ws service does not set`);
+    const published = (haproxy.ports ?? []).map(parsePort);
+    const bind = (name: string) => Number(haproxy.environment?.[name]?.split(":").at(-1));
+    assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.container === bind("LB_BIND")), "the frontend's LB_BIND port must be published on 127.0.0.1");
+    assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published on 127.0.0.1");
+  });
+
   test("Jaeger runs under the observability profile and takes OTLP over HTTP on 127.0.0.1:4318, where lab 13 exports by default", () => {
     const jaeger = compose.services.jaeger;
     assert.ok(jaeger, "expected a jaeger service (lab 13 exports its traces to it)");

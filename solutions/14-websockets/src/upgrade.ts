@@ -1,0 +1,32 @@
+// Who may open the feed: checked on the HTTP upgrade request, before any socket exists.
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import type { Config } from "./config.ts";
+import { parseLastId } from "./feed.ts";
+import { rejectUpgrade } from "./reply.ts";
+import type { Sessions } from "./sessions.ts";
+
+export interface UpgradeContext {
+  config: Config;
+  sessions: Sessions;
+  /** Complete the upgrade (101) and start the feed for `user`. */
+  accept(user: string, lastId: string | null): void;
+}
+
+export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<void> {
+  void head;
+  // A page on any site can open a WebSocket to us, and the browser sends our cookie along: the Origin
+  // header is what tells our pages from the others. Exact match: no prefix, no substring.
+  const origin = req.headers.origin;
+  if (origin === undefined || !ctx.config.allowedOrigins.includes(origin)) return rejectUpgrade(socket, 403, "this origin may not open the feed");
+  let user: string | null;
+  try {
+    user = await ctx.sessions.userFor(req.headers.cookie);
+  } catch {
+    return rejectUpgrade(socket, 503, "the session store is unavailable; try again");
+  }
+  if (user === null) return rejectUpgrade(socket, 401, "log in first: no valid session cookie");
+  const lastId = parseLastId(new URL(req.url ?? "/", "http://localhost").searchParams.get("lastId"));
+  if (!lastId.ok) return rejectUpgrade(socket, 400, lastId.error);
+  ctx.accept(user, lastId.id);
+}

@@ -23,8 +23,7 @@ const lessonLabs: Record<string, string[]> = {
   statelessness: ["01-statelessness"],
   uploads: ["01-statelessness"],
   "load-balancing": ["09-load-balancing"],
-  // Lab 14 (14-websockets) is built on another branch; its "Try it" link comes with it.
-  websockets: [],
+  websockets: ["14-websockets"],
   "rate-limiting": ["10-rate-limiting"],
   "caching-layers": ["02-cache-aside"],
   "http-caching": ["11-http-caching"],

@@ -28,7 +28,7 @@ interface ClientModule {
 /**
  * Two instances of the code measured behind HAProxy (its haproxy.cfg), on a private Redis. Measured: the share of
  * 50 updates, posted alternately to both instances, that 20 feeds (10 per instance) receive; the acknowledged
- * updates that 20 clients (src/client.ts, through HAProxy) miss while both instances restart one after the other,
+ * updates that 20 clients (src/feed-client.ts, through HAProxy) miss while both instances restart one after the other,
  * and the peak of their reconnects in any one second; and the RSS growth of one instance holding 1,000 idle feeds.
  */
 export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
@@ -75,7 +75,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
 
     // 2. Rolling restart.
     ctx.log(`${CLIENTS} clients through HAProxy; both instances restart in turn while an update is posted every 50 ms`);
-    const { connectFeed } = (await import(pathToFileURL(path.join(ctx.appDir, "src/client.ts")).href)) as ClientModule;
+    const { connectFeed } = (await import(pathToFileURL(path.join(ctx.appDir, "src/feed-client.ts")).href)) as ClientModule;
     const wsLb = `${lb.url.replace(/^http/, "ws")}/feed`;
     const received: Set<string>[] = [];
     const opens: number[] = [];

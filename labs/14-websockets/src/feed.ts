@@ -1,33 +1,6 @@
 // The order-update feed: publish an update, and push every update to every subscribed socket.
-import type { Redis } from "ioredis";
 import type { WebSocket } from "ws";
-import type { Config } from "./config.ts";
-
-export interface Update {
-  order: string;
-  status: string;
-  note: string;
-}
-
-export interface Feed {
-  /** Resolves once updates published from now on will reach this instance's sockets. */
-  ready: Promise<void>;
-  /** Record an update; resolves with its id. */
-  publish(update: Update): Promise<string>;
-  /** Push updates to `ws` from now on; after `lastId` when the client gave one. */
-  attach(ws: WebSocket, lastId: string | null): void;
-  /** Stop, and let go of everything this feed holds. */
-  close(): Promise<void>;
-}
-
-export interface FeedDeps {
-  redis: Redis;
-  config: Config;
-  /** Send one frame to one socket (sockets.ts decides what a slow socket gets). */
-  send(ws: WebSocket, data: string): void;
-}
-
-export type ParsedLastId = { ok: true; id: string | null } | { ok: false; error: string };
+import { compareIds, type Feed, type FeedDeps, type ParsedLastId } from "./updates.ts";
 
 /** The lastId query parameter of an upgrade: absent, or an id exactly as the feed sends it. */
 export function parseLastId(raw: string | null): ParsedLastId {
@@ -35,13 +8,6 @@ export function parseLastId(raw: string | null): ParsedLastId {
   // have sent (README step 2 says the format); refuse anything else with an error, before it reaches Redis.
   void raw;
   return { ok: true, id: null };
-}
-
-/** Order of two stream ids: negative, zero or positive. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split("-").map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
-  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 export function createFeed({ redis, config, send }: FeedDeps): Feed {

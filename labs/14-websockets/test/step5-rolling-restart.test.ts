@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { connectFeed, type FeedClient, type FeedMessage } from "../src/client.ts";
+import { connectFeed, type FeedClient, type FeedMessage } from "../src/feed-client.ts";
 import { call, describe, freshName, login, ORIGIN, publish, sleep, until } from "./helpers.ts";
 import { startStack } from "./stack.ts";
 

@@ -1,33 +1,6 @@
 // The order-update feed: publish an update, and push every update to every subscribed socket.
-import type { Redis } from "ioredis";
 import type { WebSocket } from "ws";
-import type { Config } from "./config.ts";
-
-export interface Update {
-  order: string;
-  status: string;
-  note: string;
-}
-
-export interface Feed {
-  /** Resolves once updates published from now on will reach this instance's sockets. */
-  ready: Promise<void>;
-  /** Record an update; resolves with its id. */
-  publish(update: Update): Promise<string>;
-  /** Push updates to `ws` from now on; after `lastId` when the client gave one. */
-  attach(ws: WebSocket, lastId: string | null): void;
-  /** Stop, and let go of everything this feed holds. */
-  close(): Promise<void>;
-}
-
-export interface FeedDeps {
-  redis: Redis;
-  config: Config;
-  /** Send one frame to one socket (sockets.ts decides what a slow socket gets). */
-  send(ws: WebSocket, data: string): void;
-}
-
-export type ParsedLastId = { ok: true; id: string | null } | { ok: false; error: string };
+import { compareIds, type Feed, type FeedDeps, type ParsedLastId } from "./updates.ts";
 
 const ID = /^(\d{1,20})-(\d{1,20})$/;
 const U64 = 2n ** 64n - 1n;
@@ -39,13 +12,6 @@ export function parseLastId(raw: string | null): ParsedLastId {
   // A stream id is two unsigned 64-bit numbers; anything else is not one of ours.
   if (!match || BigInt(match[1]!) > U64 || BigInt(match[2]!) > U64) return { ok: false, error: 'lastId must be an id the feed sent, "<milliseconds>-<sequence>"' };
   return { ok: true, id: raw };
-}
-
-/** Order of two stream ids: negative, zero or positive. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split("-").map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
-  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 interface Client {

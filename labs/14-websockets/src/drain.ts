@@ -1,15 +1,7 @@
 // What an instance does between SIGTERM and exit.
 import type { WebSocket } from "ws";
 import type { Config } from "./config.ts";
-
-export interface Lifecycle {
-  /** Whether /ready answers 200 (HAProxy's health check reads it). */
-  ready(): boolean;
-  /** Whether a new upgrade may open a socket here. */
-  admitting(): boolean;
-  /** Close the open sockets, then resolve. */
-  drain(sockets: Set<WebSocket>): Promise<void>;
-}
+import type { Lifecycle } from "./contracts.ts";
 
 export function createLifecycle(config: Config): Lifecycle {
   void config;

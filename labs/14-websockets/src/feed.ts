@@ -1,6 +1,6 @@
 // The order-update feed: publish an update, and push every update to every subscribed socket.
 import type { WebSocket } from "ws";
-import { compareIds, type Feed, type FeedDeps, type ParsedLastId } from "./updates.ts";
+import type { Feed, FeedDeps, ParsedLastId } from "./contracts.ts";
 
 /** The lastId query parameter of an upgrade: absent, or an id exactly as the feed sends it. */
 export function parseLastId(raw: string | null): ParsedLastId {

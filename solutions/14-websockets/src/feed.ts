@@ -1,6 +1,6 @@
 // The order-update feed: publish an update, and push every update to every subscribed socket.
 import type { WebSocket } from "ws";
-import { compareIds, type Feed, type FeedDeps, type ParsedLastId } from "./updates.ts";
+import { compareIds, updateMessage, type Feed, type FeedDeps, type ParsedLastId } from "./contracts.ts";
 
 const ID = /^(\d{1,20})-(\d{1,20})$/;
 const U64 = 2n ** 64n - 1n;
@@ -33,12 +33,6 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
   reader.on("error", () => {});
   let stopped = false;
 
-  const frame = (id: string, fields: string[]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    return JSON.stringify({ type: "update", id, order: f.order, status: f.status, note: f.note ?? "" });
-  };
-
   // Live updates wait while the client's replay is read; after it, nothing at or before what it has goes out.
   const deliver = (client: Client, id: string, data: string) => {
     if (client.pending) return void client.pending.push([id, data]);
@@ -62,7 +56,7 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
           for (const [, entries] of answer ?? []) {
             for (const [id, fields] of entries) {
               last = id;
-              const data = frame(id, fields);
+              const data = updateMessage(id, fields);
               for (const client of clients) deliver(client, id, data);
             }
           }
@@ -83,7 +77,7 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
         client.after = null;
         // Live updates that came in meanwhile still go out, after the reload.
       } else {
-        for (const [id, fields] of entries.slice(1)) deliverNow(client, id, frame(id, fields));
+        for (const [id, fields] of entries.slice(1)) deliverNow(client, id, updateMessage(id, fields));
       }
     } catch {
       send(client.ws, JSON.stringify({ type: "reload", reason: "the feed's history is unavailable; reload the orders, then follow the feed" }));

@@ -1,17 +1,9 @@
 // Who may open the feed: checked on the HTTP upgrade request, before any socket exists.
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import type { Config } from "./config.ts";
+import type { UpgradeContext } from "./contracts.ts";
 import { parseLastId } from "./feed.ts";
 import { rejectUpgrade } from "./reply.ts";
-import type { Sessions } from "./sessions.ts";
-
-export interface UpgradeContext {
-  config: Config;
-  sessions: Sessions;
-  /** Complete the upgrade (101) and start the feed for `user`. */
-  accept(user: string, lastId: string | null): void;
-}
 
 export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<void> {
   void head;

@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import type { Config } from "./config.ts";
 import type { Lifecycle } from "./contracts.ts";
 
-/** 1012 "Service Restart" (RFC 6455 registry, IANA): the client should reconnect, to another instance. */
+/** 1012 "Service Restart" (IANA registry): the client reconnects, to another instance. */
 export const RESTART_CODE = 1012;
 
 export function createLifecycle(config: Config): Lifecycle {

@@ -73,14 +73,14 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
       // only ever removes the oldest). If it does not (trimmed, or never ours), updates may be gone: reload.
       const entries = await redis.xrange(key, lastId, "+", "COUNT", config.replayWindow + 1);
       if (entries[0]?.[0] !== lastId) {
-        send(client.ws, JSON.stringify({ type: "reload", reason: "your lastId is no longer in the feed's window; reload the orders, then follow the feed" }));
+        send(client.ws, JSON.stringify({ type: "reload", reason: "lastId is outside the window: reload, then follow the feed" }));
         client.after = null;
         // Live updates that came in meanwhile still go out, after the reload.
       } else {
         for (const [id, fields] of entries.slice(1)) deliverNow(client, id, updateMessage(id, fields));
       }
     } catch {
-      send(client.ws, JSON.stringify({ type: "reload", reason: "the feed's history is unavailable; reload the orders, then follow the feed" }));
+      send(client.ws, JSON.stringify({ type: "reload", reason: "the history is unavailable: reload, then follow the feed" }));
       client.after = null;
     }
     const pending = client.pending ?? [];

@@ -2,16 +2,13 @@
 import { WebSocket } from "ws";
 import type { Config } from "./config.ts";
 
-/**
- * 1013 "Try Again Later" (IANA WebSocket close code registry): the client may reconnect, after a
- * backoff, and resume from its last id.
- */
+/** 1013 "Try Again Later" (IANA registry): the client reconnects after a backoff, and resumes. */
 export const SLOW_CLIENT_CODE = 1013;
 
 export function sendTo(ws: WebSocket, data: string, config: Config): void {
   if (ws.readyState !== WebSocket.OPEN) return;
-  // bufferedAmount is what ws and the socket hold for this client and have not handed to the kernel yet.
-  // Past the bound, stop queueing: closing sends nothing more, so this client holds at most the bound.
+  // bufferedAmount: what ws and the socket hold for this client, not yet taken by the kernel. Past the
+  // bound, close: nothing more is queued, so this client holds at most the bound.
   if (ws.bufferedAmount + Buffer.byteLength(data) > config.maxBufferedBytes) {
     ws.close(SLOW_CLIENT_CODE, "too slow: send buffer full");
     return;

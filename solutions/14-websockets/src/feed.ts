@@ -16,9 +16,9 @@ export function parseLastId(raw: string | null): ParsedLastId {
 
 interface Client {
   ws: WebSocket;
-  /** Updates that arrived while this client's replay was being read; null once it is live. */
+  /** Live updates that arrived during this client's replay; null once it is live. */
   pending: [string, string][] | null;
-  /** The last id this client has (or had before it connected): nothing at or before it is sent again. */
+  /** The last id this client has: nothing at or before it is sent again. */
   after: string | null;
 }
 
@@ -44,11 +44,9 @@ export function createFeed({ redis, config, send }: FeedDeps): Feed {
     send(client.ws, data);
   };
 
-  const lastIdNow = async () => ((await redis.xrevrange(key, "+", "-", "COUNT", 1))[0]?.[0] ?? "0-0");
-
   const ready = (async () => {
-    // Where the reader starts: the newest update now ("$" if Redis cannot say; it retries until it can).
-    let last = await lastIdNow().catch(() => "$");
+    // The reader starts at the newest update now ("$" if Redis cannot say yet).
+    let last = await redis.xrevrange(key, "+", "-", "COUNT", 1).then((newest) => newest[0]?.[0] ?? "0-0", () => "$");
     void (async () => {
       while (!stopped) {
         try {

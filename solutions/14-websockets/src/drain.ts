@@ -14,7 +14,7 @@ export function createLifecycle(config: Config): Lifecycle {
     async drain(sockets) {
       draining = true;
       const open = [...sockets];
-      // One close every window/n ms: the clients come back over the window, not in one burst.
+      // One close every window/n ms: clients come back over the window, not in a burst.
       const gap = open.length > 0 ? config.drainWindowMs / open.length : 0;
       await Promise.all(
         open.map(

@@ -7,8 +7,8 @@ import { rejectUpgrade } from "./reply.ts";
 
 export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<void> {
   void head;
-  // A page on any site can open a WebSocket to us, and the browser sends our cookie along: the Origin
-  // header is what tells our pages from the others. Exact match: no prefix, no substring.
+  // Any site's page can open a socket to us with our cookie; Origin tells our pages from the others.
+  // Exact match: no prefix, no substring.
   const origin = req.headers.origin;
   if (origin === undefined || !ctx.config.allowedOrigins.includes(origin)) return rejectUpgrade(socket, 403, "this origin may not open the feed");
   let user: string | null;

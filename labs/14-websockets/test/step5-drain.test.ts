@@ -27,9 +27,16 @@ test("on SIGTERM an instance stops taking sockets, fails /ready, and closes its 
   const late = await tryFeed(direct.wsUrl, { cookie });
   if (late.ok) late.feed.ws.terminate();
   assert.ok(!late.ok && late.status === 503, `expected a new upgrade on the draining instance to get 503; got ${late.ok ? "101: it opened" : `${late.status} ${late.body.slice(0, 100)}`}`);
+  // Taken out by the readiness check, that is while app1 still answers (503): not only once it stopped listening.
   let lbSays = "";
-  await until("HAProxy to mark app1 not UP while it drains", async () => !/^UP/.test((lbSays = (await stack.status()).app1 ?? "")) || stopped, 10_000).catch(() => {});
-  assert.ok(!/^UP/.test(lbSays), `expected HAProxy's health check to take app1 out while it drains; it still said ${lbSays} when app1 exited`);
+  let answering = false;
+  await until("HAProxy to mark app1 not UP while it drains", async () => {
+    lbSays = (await stack.status()).app1 ?? "";
+    if (/^UP/.test(lbSays) && !stopped) return false;
+    answering = (await call(app1.url, "GET", "/ready").catch(() => ({ status: -1 }))).status === 503;
+    return true;
+  }, 10_000).catch(() => {});
+  assert.ok(!/^UP/.test(lbSays) && answering, `expected HAProxy's health check to take app1 out while it drains and still answers; ${/^UP/.test(lbSays) ? `HAProxy still said ${lbSays} when app1 exited` : `HAProxy said ${lbSays} only once app1 had stopped answering`}`);
   await stopping.catch((error: Error) => {
     throw new Error(`expected the instance to exit within the drain window plus 8 s, even with a client that never answers the close handshake; ${error.message}`);
   });

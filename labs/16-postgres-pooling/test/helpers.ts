@@ -167,6 +167,19 @@ export async function lockTable(stack: Stack, table: "events" | "reminders_sent"
   };
 }
 
+/**
+ * Wait until `total` requests have either answered or wait in PostgreSQL for a lock (a backend of
+ * database "app" whose wait_event_type is Lock, seen through the admin connection). Gives up after `timeoutMs`.
+ */
+export async function untilSettledOrWaiting(stack: Stack, answered: () => number, total: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await stack.admin.query<{ n: number }>("SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = 'app' AND wait_event_type = 'Lock'");
+    if (answered() + (rows[0]?.n ?? 0) >= total || Date.now() > deadline) return;
+    await sleep(50);
+  }
+}
+
 /** Hold a row lock on one event from the test's own connection, until release(). */
 export async function lockEvent(stack: Stack, id: number): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: stack.directUrl });

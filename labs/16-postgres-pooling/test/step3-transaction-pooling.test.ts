@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Instance } from "#kit/testing/index.ts";
-import { appEnv, bookingRequest, call, killAll, lockTable, sleep, startApp, startApps, startStack, tail, tally, type Stack } from "./helpers.ts";
+import { appEnv, bookingRequest, call, killAll, lockTable, startApp, untilSettledOrWaiting, startApps, startStack, tail, tally, type Stack } from "./helpers.ts";
 
 let stack: Stack;
 let apps: Instance[] = [];
@@ -56,8 +56,15 @@ test("reminders go out once per booking under concurrent runs, a later run is no
   // The test holds reminders_sent locked while the six runs start, so that each gets as far as its first
   // reminder and waits there: they overlap for certain, as they might by chance in production.
   const table = await lockTable(stack, "reminders_sent");
-  const pending = Promise.all(Array.from({ length: 6 }, (_, i) => call(`${apps[i % 3]!.url}/events/30/reminders`, { method: "POST", timeoutMs: 10_000 })));
-  await sleep(800);
+  let answered = 0;
+  const pending = Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      call(`${apps[i % 3]!.url}/events/30/reminders`, { method: "POST", timeoutMs: 15_000 }).finally(() => answered++),
+    ),
+  );
+  // Released only once every run has answered or waits on the table: on a busy machine a fixed pause could
+  // end before a run had started, and runs that start one after another never overlap.
+  await untilSettledOrWaiting(stack, () => answered, 6);
   await table.release();
   const runs = await pending;
   const statuses = runs.map((r) => r.status);

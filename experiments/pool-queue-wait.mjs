@@ -1,5 +1,5 @@
 // lesson: connection-pooling
-// claim: Little's law sizes a pool: at 400 queries/s of 20 ms each, 8 connections are busy on average; fewer and the wait for a connection grows without bound, a few more and it nearly vanishes.
+// claim: Little's law sizes a pool: at 400 queries/s of 20 ms each, 8 connections are busy on average; with 8 or fewer the wait for a connection grows without bound, a few more and it nearly vanishes.
 
 function mulberry32(seed) {
   return () => {

@@ -15,8 +15,8 @@ function slot(key) {
   const close = open === -1 ? -1 : key.indexOf("}", open + 1);
   return crc16(close > open + 1 ? key.slice(open + 1, close) : key) % 16384;
 }
-// Three primaries with equal contiguous slot ranges, as redis-cli --cluster create assigns them.
-const primaryOf = (s) => Math.min(2, Math.floor((s * 3) / 16384));
+// Three primaries with the slot ranges redis-cli --cluster create assigns: 0-5460, 5461-10922, 10923-16383.
+const primaryOf = (s) => (s <= 5460 ? 0 : s <= 10922 ? 1 : 2);
 
 // A game: 3,000 matches of 20 players each; each match keeps one score key per player, and
 // the scoreboard reads all 20 scores of one match at once. Matches are in one of 4 regions.

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describeFailures, loadUntil, setReady, sleep, startCluster, untilStatus, type Cluster } from "./helpers.ts";
 
-// HAProxy raises a slow-starting server's weight every second, or every twentieth of the slow-start
-// time if that is longer, and the stats show the share in sixteenths. With a slow start of a minute
-// a new step shows within 6 s (measured on HAProxy 2.6: every 3 to 4 s); with 3 minutes the first
-// comes after 18 s. So the test waits up to 10 s for a step: the first case always passes, the second
+// HAProxy recomputes a slow-starting server's weight every second (the slow-start time is kept in
+// seconds), in steps of a sixteenth, and the stats show the share in sixteenths. With a slow start of
+// a minute a new step shows within 4 s (measured on HAProxy 2.6: every 3 to 4 s); with 3 minutes the
+// first comes after 12 s. So the test waits up to 10 s for a step: the first case always passes, the second
 // never does, whatever the load on the machine. A slow start of a second or less (a bare "10" is
 // 10 ms, which HAProxy rounds up to a second) is over at its first step: no growth is ever seen.
 const growWithinMs = 10_000;

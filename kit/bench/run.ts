@@ -4,7 +4,10 @@ import type { Lab } from "../labs.ts";
 import { copyLab, makeScratch, materializeStarter, NoStarterError } from "../scratch.ts";
 import { ServicePool } from "../services/pool.ts";
 import { bold, dim, say, startLiveStatus, warn } from "../terminal/output.ts";
-import { benchReport } from "./report.ts";
+import { benchReport, formatValue } from "./report.ts";
+import { benchBars } from "./bars.ts";
+import { appendBenchRun, benchRunRecord, benchHistoryFile, codeIdentity, type BenchHistory } from "./history.ts";
+import { repoRoot } from "../paths.ts";
 import type { BenchContext, BenchFigure, BenchScenario } from "../testing/bench-types.ts";
 
 type Variant = BenchContext["variant"];
@@ -58,7 +61,37 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
     await scratch.remove();
   }
   printTable(results);
+  say();
+  for (const line of benchBars(results)) say(line);
+  await saveRun(lab, results, options.runs);
   return results;
+}
+
+/** Add the run to `.workbook/bench/NN-slug.json` and say how the learner's headline figure has moved. */
+async function saveRun(lab: Lab, results: Map<Variant, Map<string, BenchFigure[]>>, runs: number): Promise<void> {
+  let history: BenchHistory;
+  try {
+    history = await appendBenchRun(lab.id, benchRunRecord(results, runs, await codeIdentity(lab, repoRoot)), repoRoot, warn);
+  } catch (error) {
+    warn(`This run was not saved to the bench history: ${(error as Error).message}`);
+    return;
+  }
+  say();
+  say(dim(`Saved as run ${history.runs.length} of ${path.relative(repoRoot, benchHistoryFile(lab.id, repoRoot))}.`));
+  const moves = headlineHistory(history);
+  if (moves && moves.values.length > 1) say(dim(`${moves.name}, your code over the last ${moves.values.length} runs: ${moves.values.join(" → ")}`));
+}
+
+/** The learner's headline figure in each saved run that measured it, newest last (at most 6). */
+export function headlineHistory(history: BenchHistory): { name: string; values: string[] } | undefined {
+  const latest = history.runs.at(-1)?.variants.find((v) => v.variant === "yours")?.figures;
+  const headline = latest?.find((f) => f.headline && !f.reference) ?? latest?.find((f) => !f.reference);
+  if (!headline) return undefined;
+  const values = history.runs
+    .map((run) => run.variants.find((v) => v.variant === "yours")?.figures.find((f) => f.name === headline.name)?.median)
+    .filter((m): m is number | null => m !== undefined)
+    .map((m) => (m === null ? "n/a" : formatValue(m, headline.unit)));
+  return { name: headline.name, values: values.slice(-6) };
 }
 
 function printTable(results: Map<Variant, Map<string, BenchFigure[]>>): void {

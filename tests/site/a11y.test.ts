@@ -1,5 +1,6 @@
 /// <reference lib="dom" /> // page.evaluate callbacks run in the browser
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { axeFor } from "./helpers/axe.ts";
@@ -32,8 +33,14 @@ async function seriousViolations(page: Page, label: string): Promise<string[]> {
 /** Interactive states whose markup only exists after a click: check those too. */
 async function openInteractiveParts(page: Page, path: string) {
   if (path === "/flashcards/") {
+    // A recorded review log, so that the statistics have bars and numbers to check.
+    const log = await readFile(new URL("./fixtures/review-log.json", import.meta.url), "utf8");
+    await page.evaluate((progress) => localStorage.setItem("workbook:flashcards:v1", progress), JSON.stringify(JSON.parse(log).progress));
+    await page.reload();
     await page.locator("article[data-card]:visible").waitFor();
     await page.locator("[data-reveal]").click();
+    await page.locator("[data-stats] > summary").click();
+    await page.locator('[data-stat="stability"]').waitFor();
   }
   // Open every hint rung, in the order the page allows (each opens the next), so the audit sees them.
   const rungs = await page.locator("lab-hints details").count();

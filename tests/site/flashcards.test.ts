@@ -260,3 +260,68 @@ test("the Learning count includes every card in learning or relearning, due or n
   assert.deepEqual(await counts(page), { new: deckIds.length - ids.length, learning: 3, review: 1 });
   await context.close();
 });
+
+/** Rows of a statistics table, as the text of their cells. */
+const tableRows = (page: Page, id: string) =>
+  page.locator(`#${id} tbody tr`).evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? "")));
+const statSummary = (page: Page, key: string) => page.locator(`[data-stat="${key}"] [data-stat-summary]`).textContent();
+
+test("statistics of a recorded review log, in the learner's time zone; a grade updates them", async () => {
+  // The log and the numbers worked out from it by hand: see flashcard-stats.test.ts.
+  const file = exportFileSchema.parse(JSON.parse(await readFile(new URL("./fixtures/review-log.json", import.meta.url), "utf8")));
+  const context = await newContext(site, { timezoneId: "America/New_York" });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.clock.install({ time: new Date(file.exportedAt) }); // 20 November 2026, 10:00 in New York
+  await context.addInitScript(([key, progress]) => localStorage.setItem(key, progress), [storageKey, JSON.stringify(file.progress)] as const);
+  await page.goto(`${site.baseUrl}/flashcards/`);
+  await page.locator("article[data-card]:visible").waitFor();
+  assert.equal(await page.locator("[data-stat]").count(), 0, "drawn only once opened");
+  await page.locator("[data-stats] > summary").click();
+  await page.locator('[data-stat="due"]').waitFor();
+
+  assert.equal(await statSummary(page, "due"), "5 due today (2 overdue), 7 in the next 7 days, 10 in the next 30 days (today included).");
+  const due = await tableRows(page, "fc-table-due");
+  assert.equal(due.length, 30);
+  assert.deepEqual(due[0], ["Today, Fri, Nov 20", "5"]);
+  assert.deepEqual(
+    due.filter(([, n]) => n !== "0"),
+    [["Today, Fri, Nov 20", "5"], ["Wed, Nov 25", "1"], ["Thu, Nov 26", "1"], ["Mon, Nov 30", "1"], ["Sat, Dec 5", "1"], ["Sun, Dec 6", "1"]],
+  );
+  assert.deepEqual(due.at(-1), ["Sat, Dec 19", "0"]);
+
+  assert.equal(await statSummary(page, "reviews"), "4 reviews today; 31 reviews on 11 days of the last 30.");
+  const reviews = await tableRows(page, "fc-table-reviews");
+  assert.equal(reviews.length, 30);
+  assert.deepEqual(reviews[0], ["Today, Fri, Nov 20", "4"], "newest first");
+  assert.deepEqual(reviews.at(-1), ["Thu, Oct 22", "1"], "the window starts on 22 October, local time");
+  assert.deepEqual(reviews.find(([day]) => day === "Mon, Nov 9"), ["Mon, Nov 9", "8"]);
+
+  assert.equal(await statSummary(page, "retention"), "Last 30 days: 86.7% (13 of 15). All time: 85.7% (30 of 35).");
+  assert.deepEqual(await tableRows(page, "fc-table-retention"), [
+    ["Last 30 days", "15", "13", "86.7%"],
+    ["All time", "35", "30", "85.7%"],
+  ]);
+
+  assert.equal(await statSummary(page, "stability"), "15 reviewed cards: 4 under 7 days, 9 from 7 to 90 days, 2 of 90 days or more.");
+  assert.deepEqual(await tableRows(page, "fc-table-stability"), [
+    ["< 1 day", "2"],
+    ["1–7 days", "2"],
+    ["7–30 days", "4"],
+    ["30–90 days", "5"],
+    ["90–365 days", "1"],
+    ["≥ 1 year", "1"],
+  ]);
+  assert.equal(await page.locator(".fc-chart").count(), 3);
+  assert.equal(await page.locator('.fc-chart[aria-hidden="true"]').count(), 3, "the tables carry the charts' data for screen readers");
+
+  // One more review today: the statistics follow without reopening; undo takes it back.
+  await page.locator("[data-reveal]").click();
+  await page.locator('[data-grade="3"]').click();
+  assert.equal(await statSummary(page, "reviews"), "5 reviews today; 32 reviews on 11 days of the last 30.");
+  assert.deepEqual((await tableRows(page, "fc-table-reviews"))[0], ["Today, Fri, Nov 20", "5"]);
+  await page.locator("[data-undo]").click();
+  assert.equal(await statSummary(page, "reviews"), "4 reviews today; 31 reviews on 11 days of the last 30.");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

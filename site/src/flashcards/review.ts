@@ -3,6 +3,8 @@ import { buildQueue, grade, grades, previewIntervals, undoLast, type Queue } fro
 import { loadProgress, parseImport, saveProgress, toExportFile } from "./store.ts";
 import type { SavedProgress } from "./saved-schema.ts";
 import type { DeckCard } from "./deck.ts";
+import { computeStats } from "./stats.ts";
+import { renderStats } from "./stats-view.ts";
 
 declare global {
   /** Set by /flashcards/deck.js, which the page loads with its scripts. */
@@ -58,6 +60,7 @@ class FlashcardReview extends HTMLElement {
     this.#get("[data-undo]").addEventListener("click", () => this.#undo());
     this.#get("[data-export]").addEventListener("click", () => this.#export());
     this.#get<HTMLInputElement>("[data-import]").addEventListener("change", (event) => this.#import(event));
+    this.#get("[data-stats]").addEventListener("toggle", () => this.#renderStats());
     document.addEventListener("keydown", (event) => this.#onKey(event));
     this.#get("[data-app]").hidden = false;
     this.#next();
@@ -70,7 +73,7 @@ class FlashcardReview extends HTMLElement {
     // A select keeps focus after the keyboard changed it; once it has changed, Space and Enter
     // belong to the card (before that, Space opens the select as usual).
     const inChangedFilter = this.#filterChanged && target?.matches("[data-lesson-filter]") === true;
-    if (!inChangedFilter && target?.closest("input, select, textarea, summary, a, [contenteditable], button:not([data-reveal])")) return;
+    if (!inChangedFilter && target?.closest("input, select, textarea, summary, a, [contenteditable], [data-stats], button:not([data-reveal])")) return;
     if (inChangedFilter && !["Enter", " ", ...grades.map((g) => g.key)].includes(event.key)) return;
     if (target?.closest("dialog, site-search")) return;
     if (!this.#current) return;
@@ -147,12 +150,23 @@ class FlashcardReview extends HTMLElement {
     reveal.hidden = id === undefined;
     this.#get("[data-grades]").hidden = true;
     this.#get<HTMLButtonElement>("[data-undo]").disabled = this.#progress.log.length === 0;
+    this.#renderStats();
     if (focusReveal && id !== undefined) reveal.focus();
   }
 
   #next(focusReveal = false) {
     const queue = buildQueue(this.#progress, this.#deckIds(), new Date());
     this.#show(queue.ids[0], focusReveal);
+  }
+
+  /** The statistics, drawn only while their <details> is open; #show calls this after every change. */
+  #renderStats() {
+    if (!this.#get<HTMLDetailsElement>("[data-stats]").open) return;
+    const select = this.#get<HTMLSelectElement>("[data-lesson-filter]");
+    const lesson = select.value ? (select.selectedOptions[0]?.textContent ?? "").replace(/\s*\(\d+\)$/, "") : "";
+    const escaped = lesson.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const scope = lesson ? `Cards of the lesson “${escaped}” (the lesson filter above).` : "All lessons.";
+    renderStats(this.#get("[data-stats-body]"), computeStats(this.#progress, this.#deckIds(), new Date()), scope);
   }
 
   #reveal() {

@@ -48,11 +48,15 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-export async function newContext(site: SiteUnderTest, options: { width?: number; theme?: "light" | "dark" } = {}): Promise<BrowserContext> {
+export async function newContext(
+  site: SiteUnderTest,
+  options: { width?: number; theme?: "light" | "dark"; timezoneId?: string } = {},
+): Promise<BrowserContext> {
   const context = await site.browser.newContext({
     viewport: { width: options.width ?? 1280, height: 900 },
     colorScheme: options.theme ?? "light",
     acceptDownloads: true,
+    ...(options.timezoneId ? { timezoneId: options.timezoneId, locale: "en-US" } : {}),
   });
   context.setDefaultTimeout(20_000);
   if (options.theme) {

@@ -116,6 +116,10 @@ export async function startPrivateRedisCluster(binary = "redis-server", options:
             ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no"],
             // cluster-port (Redis 7.0+) puts the bus on a port known to be free, not port + 10000.
             ...["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort), "--cluster-node-timeout", "2000"],
+            // A replica is listed in CLUSTER SLOTS once it has synced and its replication offset is above 0. The
+            // primary waits repl-diskless-sync-delay (5 s by default) for more replicas before a sync, and on an
+            // empty primary the offset moves with the first replication PING, every repl-ping-replica-period (10 s).
+            ...["--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "1"],
           ],
           ready: () => redisAnswers(url, 300),
           // A node answers within milliseconds of starting; 10 s allows for a machine under heavy load.

@@ -4,6 +4,7 @@ import { findLab, scanLabs } from "../../kit/labs.ts";
 import { hintWriteSchema, labState, mergeHints, readProgress, stepStates, updateLabProgress, type LabState } from "../../kit/progress.ts";
 import type { StepState } from "../../kit/step-states.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
+import { benchResponse } from "./bench-api.ts";
 
 export type LabProgressView = LabState & {
   /** Rungs revealed per step, the same count `lab hint` reads and writes. */
@@ -109,7 +110,7 @@ async function writeHints(req: IncomingMessage, res: ServerResponse, labsRoot: s
 }
 
 /**
- * GET /api/progress, and POST /api/progress/hints from the site's own pages. Anything else on /api/ is a
+ * GET /api/progress, POST /api/progress/hints from the site's own pages, and GET /api/bench/<lab-id> (bench-api.ts). Anything else on /api/ is a
  * JSON error, never an HTML page. `bound` is the address the server listens on.
  */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, labsRoot: string, progressRoot: string, bound: AddressInfo | null = null): Promise<void> {
@@ -122,7 +123,16 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, labsR
       }
       return await writeHints(req, res, labsRoot, progressRoot, bound);
     }
-    if (pathname !== "/api/progress") return sendJson(res, 404, { error: `No API at ${pathname}; there are GET /api/progress and POST /api/progress/hints.` });
+    const bench = /^\/api\/bench\/([^/]+)$/.exec(pathname);
+    if (bench) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.setHeader("allow", "GET, HEAD");
+        return sendJson(res, 405, { error: "Use GET /api/bench/<lab-id>." });
+      }
+      const { status, body } = await benchResponse(bench[1]!, labsRoot, progressRoot);
+      return sendJson(res, status, body);
+    }
+    if (pathname !== "/api/progress") return sendJson(res, 404, { error: `No API at ${pathname}; there are GET /api/progress, POST /api/progress/hints and GET /api/bench/<lab-id>.` });
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       return sendJson(res, 405, { error: "Use GET /api/progress." });

@@ -82,6 +82,22 @@ export async function showProgress(): Promise<void> {
   }
 }
 
+/**
+ * The lab page's "Your bench" (`data-bench`): under `npm start`, the charts of the learner's saved bench runs,
+ * drawn by the server (GET /api/bench/<lab>); with none saved, the page keeps its link to our figures, plus the
+ * server's note when a damaged history was set aside.
+ */
+export async function showBench(): Promise<void> {
+  const element = document.querySelector<HTMLElement>("[data-bench]");
+  if (!element || !servedWithProgress()) return;
+  try {
+    const response = await fetch(`/api/bench/${element.dataset.bench}`, { headers: { accept: "application/json" } });
+    const { html } = (await response.json()) as { html?: string };
+    if (html && response.ok) element.innerHTML = html;
+    else if (html) element.insertAdjacentHTML("afterbegin", html);
+  } catch {} // the server is gone: the page keeps its link to our figures
+}
+
 const storageKey = (lab: string) => `workbook:hints:${lab}`;
 
 function storedCounts(lab: string): number[] {

@@ -144,7 +144,7 @@ export const drawChart = async (chart: BenchChart) => chartFigureHtml({ ...chart
 /** The fragment the lab page shows under "Your bench": the latest run's charts, then the history. */
 export async function benchHistoryHtml(history: BenchHistory, note?: string): Promise<string> {
   const latest = history.runs.at(-1);
-  const parts: string[] = [];
+  const parts: string[] = ['<h3 id="your-bench">Your bench</h3>'];
   if (note) parts.push(`<p class="wb-bench__note">${escapeHtml(note)}</p>`);
   if (!latest) return parts.join("");
   const idPrefix = `bench-${history.lab.slice(0, 2)}`;

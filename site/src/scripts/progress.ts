@@ -91,7 +91,8 @@ export async function showBench(): Promise<void> {
   const element = document.querySelector<HTMLElement>("[data-bench]");
   if (!element || !servedWithProgress()) return;
   try {
-    const response = await fetch(`/api/bench/${element.dataset.bench}`, { headers: { accept: "application/json" } });
+    // The lab's own page, /labs/<id>/, names the lab: the placeholder carries no id, to keep the page small.
+    const response = await fetch(`/api/bench/${location.pathname.split("/")[2]}`, { headers: { accept: "application/json" } });
     const { html } = (await response.json()) as { html?: string };
     if (html && response.ok) element.innerHTML = html;
     else if (html) element.insertAdjacentHTML("afterbegin", html);

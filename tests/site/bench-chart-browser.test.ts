@@ -64,7 +64,7 @@ test("after a real bench run, the lab page shows its chart with the summary and 
     const summaryId = await svg.getAttribute("aria-describedby");
     const summary = await chart.locator("figcaption").innerText();
     assert.equal(await chart.locator("figcaption").getAttribute("id"), summaryId, "the picture is described by the visible summary");
-    assert.match(summary, /^sessions lost per 200 requests: starter \d+ requests?, yours \d+ requests? \(lower is better\)\.$/);
+    assert.match(summary, /^Sessions lost per 200 requests: starter \d+ requests?, yours \d+ requests? \(lower is better\)\.$/);
     const rows = await chart.locator("table tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     assert.deepEqual(rows.map((r) => r[0]), ["starter", "yours"]);
     for (const row of rows) assert.match(row[1] ?? "", /^\d+ requests?$/);

@@ -38,14 +38,14 @@ test("the percentiles of one measurement share a chart, every other measured fig
   assert.deepEqual(charts.map((c) => c.id), ["bench-06-latency-200-concurrent", "bench-06-connections-opened"]);
   const [latency, connections] = charts;
   assert.equal(latency!.label, "latency, 200 concurrent: starter against yours");
-  assert.equal(latency!.summary, "latency, 200 concurrent: p50: starter 991 ms, yours 239 ms; p95: starter 1,586 ms, yours 385 ms (lower is better).");
+  assert.equal(latency!.summary, "Latency, 200 concurrent: p50: starter 991 ms, yours 239 ms; p95: starter 1,586 ms, yours 385 ms (lower is better).");
   assert.deepEqual(latency!.table, {
-    caption: "latency, 200 concurrent (ms), lower is better",
+    caption: "Latency, 200 concurrent (ms), lower is better",
     head: ["code", "p50", "p95"],
     rows: [["starter", "991 ms", "1,586 ms"], ["yours", "239 ms", "385 ms"]],
   });
   assert.ok("facet" in latency!.spec, "percentiles as small multiples, one row each");
-  assert.equal(connections!.summary, "connections opened: starter 400 connections, yours 18 connections (lower is better).");
+  assert.equal(connections!.summary, "Connections opened: starter 400 connections, yours 18 connections (lower is better).");
   assert.deepEqual(connections!.table.rows, [["starter", "400 connections"], ["yours", "18 connections"]]);
 });
 
@@ -74,12 +74,12 @@ test("the history follows the headline figure of yours over the runs, from two r
   history.runs.push(run("2026-01-02T11:30:00.000Z", [991, 1586, 400], [300, 500, 40]), run("2026-01-03T09:15:00.000Z", [991, 1586, 400], [239, 385, 18]));
   const chart = historyChart(history, "h")!;
   assert.equal(chart.label, "connections opened, yours, over 3 runs");
-  assert.equal(chart.summary, "connections opened, yours: 400 connections at run 1, 18 connections at run 3; best 18 connections at run 3 (lower is better).");
+  assert.equal(chart.summary, "Connections opened, yours: 400 connections at run 1, 18 connections at run 3; best 18 connections at run 3 (lower is better).");
   assert.deepEqual(chart.table.rows, [[1, "2026-01-01 10:00 UTC", "400 connections"], [2, "2026-01-02 11:30 UTC", "40 connections"], [3, "2026-01-03 09:15 UTC", "18 connections"]]);
   const html = await benchHistoryHtml(history);
   assert.match(html, /^<h3 id="your-bench">Your bench<\/h3>/);
   assert.equal((html.match(/<figure class="wb-chart"/g) ?? []).length, 3, "two charts of the latest run and the history");
-  assert.match(html, /<figcaption id="bench-06-history-summary">connections opened, yours: 400 connections at run 1/);
+  assert.match(html, /<figcaption id="bench-06-history-summary">Connections opened, yours: 400 connections at run 1/);
   assert.match(html, /<svg role="img" aria-label="latency, 200 concurrent: starter against yours"/);
   assert.match(html, />p95<\/text>/, "each percentile's row is named in the picture");
   assert.doesNotMatch(html, /cursor keys examined/, "reference figures are not the learner's");

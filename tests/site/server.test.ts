@@ -244,7 +244,7 @@ test("GET /api/bench/<lab>: 404 JSON without a saved run; the saved runs as char
   const html = body.html ?? "";
   assert.equal((html.match(/<figure class="wb-chart"/g) ?? []).length, 3, "queries, the latency percentiles together, and the history");
   assert.match(html, /<figcaption id="bench-02-mongodb-queries-per-1-000-reads-summary">MongoDB queries per 1,000 reads: starter 1,000 queries, yours 20 queries \(lower is better\)\.<\/figcaption>/);
-  assert.match(html, /<figcaption id="bench-02-read-latency-summary">read latency: p50: starter 27 ms, yours 1 ms; p95: starter 54 ms, yours 2 ms/);
+  assert.match(html, /<figcaption id="bench-02-read-latency-summary">Read latency: p50: starter 27 ms, yours 1 ms; p95: starter 54 ms, yours 2 ms/);
   assert.match(html, /<th scope="row">yours<\/th><td>1 ms<\/td><td>2 ms<\/td>/);
   assert.match(html, /MongoDB queries per 1,000 reads, yours: 500 queries at run 1, 20 queries at run 2/);
   assert.match(html, /<a href="\/labs\/02-cache-aside\/bench\/">our figures<\/a>/, "with a link to ours");

@@ -20,6 +20,8 @@ const variantOpacity: Record<Variant, number> = { starter: 0.35, yours: 1, solut
 const variantOrder: Variant[] = ["starter", "yours", "solution"];
 
 const shown = (value: number, unit: string) => (Number.isFinite(value) ? formatValue(value, unit) : "n/a");
+/** A summary or caption is a sentence: "Latency, 200 concurrent: ...", whatever the figure's own case. */
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
 
 /** The measured figures of one run (reference figures left out), each with its median per variant. */
@@ -85,9 +87,9 @@ export function figureCharts(figures: Figure[], { idPrefix, names = learnerNames
       id,
       spec,
       label: `${name}: ${domain.join(" against ")}`,
-      summary: `${name}: ${perRow.join("; ")} (${better} is better).`,
+      summary: sentence(`${name}: ${perRow.join("; ")} (${better} is better).`),
       table: {
-        caption: `${name}${unit ? ` (${unit})` : ""}, ${better} is better`,
+        caption: sentence(`${name}${unit ? ` (${unit})` : ""}, ${better} is better`),
         head: ["code", ...(grouped ? block.rows.map((r) => r.label) : [name])],
         rows: variants.map((v) => [names[v], ...block.rows.map((row) => shown(row.figure.medians.get(v) ?? Number.NaN, unit))]),
       },
@@ -128,9 +130,9 @@ export function historyChart(history: BenchHistory, idPrefix: string): BenchChar
     id: `${idPrefix}-history`,
     spec,
     label: `${headline.name}, yours, over ${points.length} runs`,
-    summary: `${headline.name}, yours: ${first.shown} at run ${first.run}, ${last.shown} at run ${last.run}; best ${best.shown} at run ${best.run} (${headline.better} is better).`,
+    summary: sentence(`${headline.name}, yours: ${first.shown} at run ${first.run}, ${last.shown} at run ${last.run}; best ${best.shown} at run ${best.run} (${headline.better} is better).`),
     table: {
-      caption: `${headline.name}, yours, run by run`,
+      caption: sentence(`${headline.name}, yours, run by run`),
       head: ["run", "time", headline.name],
       rows: points.map((p) => [p.run, when(p.at), p.shown]),
     },

@@ -1,5 +1,7 @@
+import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { benchHistoryFile } from "../../kit/bench/history.ts";
 import { findLab, scanLabs } from "../../kit/labs.ts";
 import { hintWriteSchema, labState, mergeHints, readProgress, stepStates, updateLabProgress, type LabState } from "../../kit/progress.ts";
 import type { StepState } from "../../kit/step-states.ts";
@@ -20,6 +22,8 @@ export interface ProgressResponse {
   labs: Record<string, LabProgressView>;
   /** Where an unreadable progress file was moved, when it was; every lab page says so. */
   setAside: string | null;
+  /** Labs with a saved bench history (.workbook/bench/<id>.json), whose page asks GET /api/bench/<id> for its charts. */
+  benched: string[];
 }
 
 /** The largest hint write accepted, in bytes: a real one is well under 200. */
@@ -41,6 +45,7 @@ export async function currentProgress(labsRoot: string, progressRoot: string): P
       }),
     ),
     setAside: progress.setAside,
+    benched: (await Promise.all(labs.map(async (lab) => ((await stat(benchHistoryFile(lab.id, progressRoot)).catch(() => null)) ? [lab.id] : [])))).flat(),
   };
 }
 

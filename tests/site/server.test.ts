@@ -236,7 +236,9 @@ test("GET /api/bench/<lab>: 404 JSON without a saved run; the saved runs as char
   assert.equal((await fetch(`${base}/api/bench/..%2F..%2Fetc`)).status, 404, "never a path");
 
   await mkdir(path.dirname(benchFile), { recursive: true });
+  assert.ok(!((await (await fetch(`${base}/api/progress`)).json()) as { benched: string[] }).benched.includes(lab), "a lab never benched is not asked for charts");
   await writeFile(benchFile, JSON.stringify(benchHistoryFixture(lab)));
+  assert.ok(((await (await fetch(`${base}/api/progress`)).json()) as { benched: string[] }).benched.includes(lab), "the progress says which labs have a history");
   response = await fetch(`${base}/api/bench/${lab}`);
   assert.equal(response.status, 200);
   body = (await response.json()) as { runs: number; error: string; html?: string };

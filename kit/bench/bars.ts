@@ -10,7 +10,7 @@ const variantName: Record<Variant, string> = { starter: "starter", yours: "yours
 
 const percentileToken = /\b(p\d{2}(?:\.\d+)?|median|mean)\b/i;
 
-interface Figure {
+export interface Figure {
   name: string;
   unit: string;
   better: "lower" | "higher";
@@ -40,8 +40,8 @@ function figuresOf(results: BenchResults): Figure[] {
 /** p50 and the median first, then the higher percentiles, the mean last. */
 const order = (label: string) => (label === "median" ? 50 : label === "mean" ? 1000 : Number(label.slice(1)));
 
-/** Figures that are percentiles of one measurement, in the same unit, grouped; any other figure alone. */
-function blocks(figures: Figure[]): { title: string; rows: { label: string; figure: Figure }[] }[] {
+/** Figures that are percentiles of one measurement, in the same unit, grouped; any other figure alone. The site's charts group them the same way. */
+export function blocks(figures: Figure[]): { title: string; rows: { label: string; figure: Figure }[] }[] {
   const groups = new Map<string, Figure[]>();
   for (const figure of figures) {
     const match = percentileToken.exec(figure.name);

@@ -2,7 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 /** Everything the built site is made from, relative to the repository root. */
-export const siteSources = ["site/src", "site/public", "site/astro.config.mjs", "labs", "solutions", "kit/labs.ts", "kit/manifest", "kit/paths.ts", "experiments"];
+export const siteSources = ["site/src", "site/public", "site/astro.config.mjs", "labs", "solutions", "kit/labs.ts", "kit/bench", "kit/manifest", "kit/paths.ts", "experiments"];
 
 const skipped = new Set(["node_modules", ".astro", "dist", ".workbook"]);
 

@@ -1,9 +1,12 @@
+import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { benchHistoryFile } from "../../kit/bench/history.ts";
 import { findLab, scanLabs } from "../../kit/labs.ts";
 import { hintWriteSchema, labState, mergeHints, readProgress, stepStates, updateLabProgress, type LabState } from "../../kit/progress.ts";
 import type { StepState } from "../../kit/step-states.ts";
 import { stepsOfLab } from "../../kit/runner/steps.ts";
+import { benchResponse } from "./bench-api.ts";
 
 export type LabProgressView = LabState & {
   /** Rungs revealed per step, the same count `lab hint` reads and writes. */
@@ -19,6 +22,8 @@ export interface ProgressResponse {
   labs: Record<string, LabProgressView>;
   /** Where an unreadable progress file was moved, when it was; every lab page says so. */
   setAside: string | null;
+  /** Labs with a saved bench history (.workbook/bench/<id>.json), whose page asks GET /api/bench/<id> for its charts. */
+  benched: string[];
 }
 
 /** The largest hint write accepted, in bytes: a real one is well under 200. */
@@ -40,6 +45,7 @@ export async function currentProgress(labsRoot: string, progressRoot: string): P
       }),
     ),
     setAside: progress.setAside,
+    benched: (await Promise.all(labs.map(async (lab) => ((await stat(benchHistoryFile(lab.id, progressRoot)).catch(() => null)) ? [lab.id] : [])))).flat(),
   };
 }
 
@@ -109,7 +115,7 @@ async function writeHints(req: IncomingMessage, res: ServerResponse, labsRoot: s
 }
 
 /**
- * GET /api/progress, and POST /api/progress/hints from the site's own pages. Anything else on /api/ is a
+ * GET /api/progress, POST /api/progress/hints from the site's own pages, and GET /api/bench/<lab-id> (bench-api.ts). Anything else on /api/ is a
  * JSON error, never an HTML page. `bound` is the address the server listens on.
  */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, labsRoot: string, progressRoot: string, bound: AddressInfo | null = null): Promise<void> {
@@ -122,7 +128,16 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, labsR
       }
       return await writeHints(req, res, labsRoot, progressRoot, bound);
     }
-    if (pathname !== "/api/progress") return sendJson(res, 404, { error: `No API at ${pathname}; there are GET /api/progress and POST /api/progress/hints.` });
+    const bench = /^\/api\/bench\/([^/]+)$/.exec(pathname);
+    if (bench) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.setHeader("allow", "GET, HEAD");
+        return sendJson(res, 405, { error: "Use GET /api/bench/<lab-id>." });
+      }
+      const { status, body } = await benchResponse(bench[1]!, labsRoot, progressRoot);
+      return sendJson(res, status, body);
+    }
+    if (pathname !== "/api/progress") return sendJson(res, 404, { error: `No API at ${pathname}; there are GET /api/progress, POST /api/progress/hints and GET /api/bench/<lab-id>.` });
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       return sendJson(res, 405, { error: "Use GET /api/progress." });

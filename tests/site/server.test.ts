@@ -200,3 +200,71 @@ test("the site is rebuilt only when a source is newer than the build", async () 
   assert.match((await buildReason(root, dist)) ?? "", /site\/src/);
   await rm(root, { recursive: true, force: true });
 });
+
+/** A saved history of lab 02 with two runs, as `lab bench` writes it. */
+function benchHistoryFixture(lab: string) {
+  const figures = (queries: number, ms: number) => [
+    { name: "MongoDB queries per 1,000 reads", unit: "queries", better: "lower", headline: true, reference: false, median: queries, samples: [queries] },
+    { name: "p50 read latency", unit: "ms", better: "lower", headline: false, reference: false, median: ms, samples: [ms] },
+    { name: "p95 read latency", unit: "ms", better: "lower", headline: false, reference: false, median: ms * 2, samples: [ms * 2] },
+  ];
+  const run = (at: string, yours: number) => ({
+    at,
+    runs: 1,
+    code: { hash: `sha256:${"b".repeat(64)}`, commit: null },
+    variants: [
+      { variant: "starter", figures: figures(1000, 27) },
+      { variant: "yours", figures: figures(yours, 1) },
+    ],
+  });
+  return { version: 1, lab, runs: [run("2026-02-01T09:00:00.000Z", 500), run("2026-02-02T09:00:00.000Z", 20)] };
+}
+
+test("GET /api/bench/<lab>: 404 JSON without a saved run; the saved runs as charts with their text alternative", async () => {
+  const lab = "02-cache-aside";
+  const benchFile = path.join(progressRoot, ".workbook", "bench", `${lab}.json`);
+  await rm(benchFile, { force: true });
+  let response = await fetch(`${base}/api/bench/${lab}`);
+  assert.equal(response.status, 404);
+  assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+  let body = (await response.json()) as { runs: number; error: string; html?: string };
+  assert.equal(body.runs, 0);
+  assert.match(body.error, /No bench run of lab 02-cache-aside .*npm run lab -- bench 02/);
+  assert.equal(body.html, undefined);
+
+  assert.equal((await fetch(`${base}/api/bench/99-nothing`)).status, 404, "an unknown lab");
+  assert.equal((await fetch(`${base}/api/bench/..%2F..%2Fetc`)).status, 404, "never a path");
+
+  await mkdir(path.dirname(benchFile), { recursive: true });
+  assert.ok(!((await (await fetch(`${base}/api/progress`)).json()) as { benched: string[] }).benched.includes(lab), "a lab never benched is not asked for charts");
+  await writeFile(benchFile, JSON.stringify(benchHistoryFixture(lab)));
+  assert.ok(((await (await fetch(`${base}/api/progress`)).json()) as { benched: string[] }).benched.includes(lab), "the progress says which labs have a history");
+  response = await fetch(`${base}/api/bench/${lab}`);
+  assert.equal(response.status, 200);
+  body = (await response.json()) as { runs: number; error: string; html?: string };
+  assert.equal(body.runs, 2);
+  const html = body.html ?? "";
+  assert.equal((html.match(/<figure class="wb-chart"/g) ?? []).length, 3, "queries, the latency percentiles together, and the history");
+  assert.match(html, /<figcaption id="bench-02-mongodb-queries-per-1-000-reads-summary">MongoDB queries per 1,000 reads: starter 1,000 queries, yours 20 queries \(lower is better\)\.<\/figcaption>/);
+  assert.match(html, /<figcaption id="bench-02-read-latency-summary">Read latency: p50: starter 27 ms, yours 1 ms; p95: starter 54 ms, yours 2 ms/);
+  assert.match(html, /<th scope="row">yours<\/th><td>1 ms<\/td><td>2 ms<\/td>/);
+  assert.match(html, /MongoDB queries per 1,000 reads, yours: 500 queries at run 1, 20 queries at run 2/);
+  assert.match(html, /<a href="\/labs\/02-cache-aside\/bench\/">our figures<\/a>/, "with a link to ours");
+});
+
+test("GET /api/bench/<lab>: a damaged history is kept aside and the fragment says where", async () => {
+  const lab = "01-statelessness";
+  const dir = path.join(progressRoot, ".workbook", "bench");
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `${lab}.json`), "{ not json");
+  const response = await fetch(`${base}/api/bench/${lab}`);
+  assert.equal(response.status, 404, "no run to chart");
+  const body = (await response.json()) as { setAside: string; html: string };
+  assert.match(body.setAside, /^\.workbook\/bench\/01-statelessness\.json\.broken-/);
+  assert.match(body.html, /damaged.*kept as \.workbook\/bench\/01-statelessness\.json\.broken-/);
+  const kept = (await readdir(dir)).filter((f) => f.startsWith(`${lab}.json.broken-`));
+  assert.equal(kept.length, 1, "kept, not deleted");
+  assert.equal(await readFile(path.join(dir, kept[0]!), "utf8"), "{ not json");
+  const page = await (await fetch(`${base}/labs/${lab}/`)).text();
+  assert.match(page, /<div data-bench>/, "the lab page has the placeholder");
+});

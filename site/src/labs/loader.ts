@@ -6,6 +6,7 @@ import { stepsOfLab } from "../../../kit/runner/steps.ts";
 import type { SourceFile } from "./schema.ts";
 import { hintAsMarkdown } from "./hint-markdown.ts";
 import { todoLines, todoSteps } from "./todos.ts";
+import { readBenchReference } from "./bench-reference.ts";
 
 const languages: Record<string, string> = { ".ts": "ts", ".js": "js", ".json": "json", ".md": "md", ".yaml": "yaml", ".yml": "yaml" };
 
@@ -46,6 +47,7 @@ export function labsLoader(): Loader {
           steps,
           starter: await readSources(lab.dir, lab.manifest.files),
           solution: await readSources(lab.solutionDir, lab.manifest.files),
+          benchReference: await readBenchReference(lab.id, path.resolve(lab.dir, "../..")),
         };
         store.set({ id: lab.id, data, body: readme, digest: generateDigest({ data, readme }), rendered: await renderMarkdown(withoutTitle(readme)) });
       }

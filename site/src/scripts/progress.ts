@@ -21,6 +21,8 @@ export type LabView = LabState & { hintsShown: number[]; setAside: string | null
 interface ProgressResponse {
   labs: Record<string, LabView>;
   setAside: string | null;
+  /** Labs with a saved bench history. */
+  benched?: string[];
 }
 
 export const servedWithProgress = () => document.cookie.split("; ").includes("workbook-progress=1");
@@ -80,6 +82,25 @@ export async function showProgress(): Promise<void> {
       element.append(note);
     }
   }
+}
+
+/**
+ * The lab page's "Your bench" (`data-bench`): under `npm start`, the charts of the learner's saved bench runs,
+ * drawn by the server (GET /api/bench/<lab>); with none saved, the page keeps its link to our figures, plus the
+ * server's note when a damaged history was set aside.
+ */
+export async function showBench(): Promise<void> {
+  const element = document.querySelector<HTMLElement>("[data-bench]");
+  // The lab's own page, /labs/<id>/, names the lab: the placeholder carries no id, to keep the page small.
+  const lab = location.pathname.split("/")[2] ?? "";
+  // Asked only when a history is saved, so a lab never benched costs no request (and no 404 in the console).
+  if (!element || !(await progress())?.benched?.includes(lab)) return;
+  try {
+    const response = await fetch(`/api/bench/${lab}`, { headers: { accept: "application/json" } });
+    const { html } = (await response.json()) as { html?: string };
+    if (html && response.ok) element.innerHTML = html;
+    else if (html) element.insertAdjacentHTML("afterbegin", html);
+  } catch {} // the server is gone: the page keeps its link to our figures
 }
 
 const storageKey = (lab: string) => `workbook:hints:${lab}`;

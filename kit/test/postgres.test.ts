@@ -86,14 +86,22 @@ describe("PostgreSQL resolution", () => {
         const clients = Array.from({ length: 12 }, () => new pg.Client({ connectionString: bouncer.url }));
         await Promise.all(clients.map((client) => client.connect()));
         try {
+          // One watcher connection, one query at a time: watchers that overlapped counted each other.
+          const watcher = new pg.Client({ connectionString: server.url });
+          await watcher.connect();
           let peak = 0;
-          const watch = setInterval(() => {
-            void query<{ n: string }>(server.url, "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'workbook' AND usename = 'workbook' AND pid <> pg_backend_pid()")
-              .then(([row]) => (peak = Math.max(peak, Number(row!.n))))
-              .catch(() => {});
-          }, 50);
+          let done = false;
+          const watching = (async () => {
+            while (!done) {
+              const { rows } = await watcher.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'workbook' AND usename = 'workbook' AND pid <> pg_backend_pid()");
+              peak = Math.max(peak, Number(rows[0]!.n));
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+          })();
           await Promise.all(clients.map((client) => client.query("SELECT pg_sleep(0.2)")));
-          clearInterval(watch);
+          done = true;
+          await watching;
+          await watcher.end();
           assert.ok(peak >= 1 && peak <= 2, `PgBouncer should hold at most default_pool_size = 2 server connections; saw ${peak}`);
           const pools = await query<{ database: string; pool_mode: string }>(bouncer.url.replace(/\/[^/]*$/, "/pgbouncer"), "SHOW POOLS");
           assert.ok(pools.some((pool) => pool.database === "workbook" && pool.pool_mode === "transaction"), `SHOW POOLS: ${JSON.stringify(pools)}`);

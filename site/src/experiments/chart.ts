@@ -93,18 +93,20 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
   const values = chart.rows.map((r) => ({ ...r, series: r.series ?? "" }));
   const legend = { title: null, orient: "top", direction: "horizontal" } as const;
   if (chart.kind === "line") {
+    const points = chart.rows.length / Math.max(1, series.length) <= 20;
     return {
       width: 400,
       height: 200,
       data: { values },
-      mark: { type: "line", point: { filled: true, size: 40 }, strokeWidth: 2 },
+      // Points mark the measurements while there are few; a long series is a curve.
+      mark: { type: "line", ...(points ? { point: { filled: true, size: 40 } } : {}), strokeWidth: series.length > 1 ? 1.5 : 2 },
       encoding: {
         x: { field: "x", type: "quantitative", title: axisTitle(chart.x), scale: chart.x.log ? { type: "log" } : { zero: false }, axis: { tickCount: 6 } },
         y: { field: "y", type: "quantitative", title: axisTitle(chart.y), scale: chart.y.log ? { type: "log" } : {}, axis: { tickCount: 5 } },
         ...(series.length > 1
           ? {
               strokeDash: { field: "series", type: "nominal", sort: series, legend },
-              shape: { field: "series", type: "nominal", sort: series, legend },
+              ...(points ? { shape: { field: "series", type: "nominal", sort: series, legend } } : {}),
             }
           : {}),
       },

@@ -56,5 +56,5 @@ await drive("per connection (layer 4)", await listen(l4));
 await drive("per request    (layer 7)", await listen(l7));
 pool.destroy();
 // The numbers once more, as data for the chart the lesson shows (the build strips this line).
-console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Requests served by each backend", summary: `Balanced per connection, backends served ${rows.slice(0, 3).map((r) => r.y).join(" / ")}; per request, ${rows.slice(3).map((r) => r.y).join(" / ")}.`, x: { title: "backend" }, y: { title: "requests served" }, rows })}`);
+console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Requests served by each backend", summary: `Per connection ${rows.slice(0, 3).map((r) => r.y).join(" / ")}; per request ${rows.slice(3).map((r) => r.y).join(" / ")}.`, x: { title: "backend" }, y: { title: "requests served" }, rows })}`);
 process.exit(0); // the backends and balancers still listen, so the process would never end by itself

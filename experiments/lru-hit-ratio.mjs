@@ -49,4 +49,4 @@ for (const max of [10, 100, 1_000, 5_000]) {
 }
 // The numbers once more, as data for the chart the lesson shows (the build strips this line).
 const [small, , , big] = rows;
-console.log(`chart: ${JSON.stringify({ kind: "line", label: "LRU hit ratio against cache size", summary: `Hit ratio climbs from ${small.y} % with ${small.x} entries to ${big.y} % with ${big.x}: a small cache catches the hot keys.`, x: { title: "cache size", unit: "entries", log: true }, y: { title: "hit ratio", unit: "%" }, rows })}`);
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "LRU hit ratio against cache size", summary: `Hit ratio ${small.y} % with ${small.x} entries, ${big.y} % with ${big.x}.`, x: { title: "cache size", unit: "entries", log: true }, y: { title: "hit ratio", unit: "%" }, rows })}`);

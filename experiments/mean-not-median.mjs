@@ -45,4 +45,4 @@ console.log(`measured average     ${(sum / samples).toFixed(1)} in flight`);
 // The numbers once more, as data for the chart the lesson shows (the build strips this line).
 const round1 = (n) => Math.round(n * 10) / 10;
 const rows = [{ x: "rate x p50", y: round1((RATE * p50) / 1000) }, { x: "rate x mean", y: round1((RATE * mean) / 1000) }, { x: "measured", y: round1(sum / samples) }];
-console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Requests in flight: predicted and measured", summary: `Little's law with the mean predicts ${rows[1].y} in flight, close to the ${rows[2].y} measured; with p50 only ${rows[0].y}.`, x: { title: "estimate" }, y: { title: "requests in flight" }, rows })}`);
+console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Requests in flight: predicted and measured", summary: `In flight: rate x p50 ${rows[0].y}, rate x mean ${rows[1].y}, measured ${rows[2].y}.`, x: { title: "estimate" }, y: { title: "requests in flight" }, rows })}`);

@@ -46,4 +46,4 @@ for (const size of [6, 8, 9, 10, 12, 16]) {
 }
 // The numbers once more, as data for the chart the lesson shows (the build strips this line).
 const at = (size) => rows.find((r) => r.x === size && r.series === "p95 wait").y;
-console.log(`chart: ${JSON.stringify({ kind: "line", label: "Wait for a connection against pool size", summary: `With 8 connections busy on average, p95 wait is ${at(6)} ms at 6 connections, ${at(8)} ms at 8 and ${at(10)} ms at 10.`, x: { title: "pool size", unit: "connections" }, y: { title: "wait", unit: "ms" }, rows })}`);
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "Wait for a connection against pool size", summary: `p95 wait ${at(6)} ms with 6 connections, ${at(8)} ms with 8, ${at(10)} ms with 10.`, x: { title: "pool size", unit: "connections" }, y: { title: "wait", unit: "ms" }, rows })}`);

@@ -49,4 +49,4 @@ for (const [series, jitter] of [["no jitter", false], ["full jitter", true]]) {
   counts.forEach((n, i) => rows.push({ x: (i * BUCKET_MS) / 1000, y: n, series }));
 }
 const peak = (series) => Math.max(...rows.filter((r) => r.series === series).map((r) => r.y));
-console.log(`chart: ${JSON.stringify({ kind: "line", label: "Retries in each 100 ms, with and without jitter", summary: `Without jitter, spikes of ${peak("no jitter")} retries at 1, 3 and 7 s; with full jitter at most ${peak("full jitter")} in any 100 ms.`, x: { title: "time after the failure", unit: "s" }, y: { title: "retries", unit: "per 100 ms" }, rows })}`);
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "Retries in each 100 ms, with and without jitter", summary: `Busiest 100 ms: ${peak("no jitter")} retries without jitter, ${peak("full jitter")} with full jitter.`, x: { title: "time after the failure", unit: "s" }, y: { title: "retries", unit: "per 100 ms" }, rows })}`);

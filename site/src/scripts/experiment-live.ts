@@ -108,7 +108,7 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
   figure.append(panel);
   const view: View = { name, status, output, raw: "", run };
   // A chart is drawn by the build, from the recorded run; a run here cannot redraw it.
-  const chartNote = figure.querySelector(".xp-chart") ? " The chart above shows the recorded run, not this one." : "";
+  const chartNote = figure.querySelector(":scope > p > img") ? " The chart above shows the recorded run, not this one." : "";
 
   runner ??= createRunner({ boot: bootWebContainer, bootTimeoutMs: BOOT_TIMEOUT_MS, onEvent });
 

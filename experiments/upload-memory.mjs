@@ -76,7 +76,7 @@ if (process.argv[2] === "api") {
     await once(api, "exit");
     if (response.statusCode !== 201 || stored !== UPLOAD_BYTES) throw new Error(`${variant}: storage received ${stored} bytes, the API answered ${response.statusCode}`);
     console.log(`${variant}  ${mib(idleRss)} MiB  ${mib(peakRss)} MiB  ${mib(held)} MiB  ${seconds.toFixed(1).padStart(4)} s`);
-    const round = (n) => Math.round((n / MiB) * 100) / 100;
+    const round = (n) => (n < 10 * MiB ? Math.round((n / MiB) * 100) / 100 : Math.round(n / MiB)); // as printed above
     rows.push({ x: "idle RSS", y: round(idleRss), series: variant }, { x: "peak RSS", y: round(peakRss), series: variant }, { x: "held by the handler", y: round(held), series: variant });
   }
 

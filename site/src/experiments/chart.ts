@@ -92,6 +92,12 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
   const series = [...new Set(chart.rows.map((r) => r.series).filter((s): s is string => s !== undefined))];
   const values = chart.rows.map((r) => ({ ...r, series: r.series ?? "" }));
   const legend = { title: null, orient: "top", direction: "horizontal" } as const;
+  /** A log axis ticks and grids at powers of ten only (Vega would add 2, 3, … 9 of each). */
+  const decades = (axis: "x" | "y") => {
+    const values = chart.rows.map((r) => Number(r[axis]));
+    const [lo, hi] = [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))];
+    return { values: Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i)) };
+  };
   if (chart.kind === "line") {
     const points = chart.rows.length / Math.max(1, series.length) <= 20;
     return {
@@ -101,8 +107,8 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
       // Points mark the measurements while there are few; a long series is a curve.
       mark: { type: "line", ...(points ? { point: { filled: true, size: 40 } } : {}), strokeWidth: series.length > 1 ? 1.5 : 2 },
       encoding: {
-        x: { field: "x", type: "quantitative", title: axisTitle(chart.x), scale: chart.x.log ? { type: "log" } : { zero: false }, axis: { tickCount: 6 } },
-        y: { field: "y", type: "quantitative", title: axisTitle(chart.y), scale: chart.y.log ? { type: "log" } : {}, axis: { tickCount: 5 } },
+        x: { field: "x", type: "quantitative", title: axisTitle(chart.x), scale: chart.x.log ? { type: "log" } : { zero: false }, axis: chart.x.log ? decades("x") : { tickCount: 6 } },
+        y: { field: "y", type: "quantitative", title: axisTitle(chart.y), scale: chart.y.log ? { type: "log" } : {}, axis: chart.y.log ? decades("y") : { tickCount: 5 } },
         ...(series.length > 1
           ? {
               strokeDash: { field: "series", type: "nominal", sort: series, legend },
@@ -150,7 +156,7 @@ export function chartTable(chart: ChartData): { caption: string; head: string[];
 }
 
 /** Bump when chartSpec or the look of the charts changes, so cached SVG is drawn again. */
-const chartVersion = 1;
+const chartVersion = 3;
 
 /** The chart as SVG, drawn once per distinct chart line and then read from the cache. */
 export async function drawChart(chart: ChartData, cacheDir: string | null): Promise<string> {

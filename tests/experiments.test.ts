@@ -164,6 +164,7 @@ test("a malformed chart line fails with a message that names the experiment and 
     ["a line chart with a category x", line({ ...valid, kind: "line" }), /a "line" chart needs a number for every x/],
     ["a log scale with a zero", line({ ...valid, y: { title: "y", log: true }, rows: [{ x: "a", y: 0 }, { x: "b", y: 2 }] }), /y\.log: a log scale needs every y above 0/],
     ["series on some rows", line({ ...valid, rows: [{ x: "a", y: 1, series: "s" }, { x: "b", y: 2 }] }), /either every row has a series or none has/],
+    ["three series of bars", line({ ...valid, rows: ["a", "b", "c"].map((series) => ({ x: "a", y: 1, series })) }), /a "bar" chart tells at most 2 series apart, this has 3/],
     ["two chart lines", `${line(valid)}${line(valid)}`, /is not alone: it printed 2/],
   ];
   for (const [what, output, message] of cases) {

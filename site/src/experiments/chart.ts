@@ -46,6 +46,8 @@ export const chartSchema = z
   .superRefine((chart, ctx) => {
     const withSeries = chart.rows.filter((r) => r.series !== undefined).length;
     if (withSeries !== 0 && withSeries !== chart.rows.length) ctx.addIssue({ code: "custom", path: ["rows"], message: "either every row has a series or none has" });
+    const series = new Set(chart.rows.map((r) => r.series)).size;
+    if (series > (chart.kind === "bar" ? 2 : 4)) ctx.addIssue({ code: "custom", path: ["rows"], message: `a "${chart.kind}" chart tells at most ${chart.kind === "bar" ? 2 : 4} series apart, this has ${series}` });
     if (chart.kind === "line" && chart.rows.some((r) => typeof r.x !== "number")) ctx.addIssue({ code: "custom", path: ["rows"], message: 'a "line" chart needs a number for every x' });
     for (const axis of ["x", "y"] as const) {
       if (chart[axis].log && chart.rows.some((r) => !(typeof r[axis] === "number" && r[axis] > 0))) {
@@ -87,7 +89,11 @@ export function splitChartLine(name: string, output: string): { text: string; ch
 
 const axisTitle = (axis: ChartData["x"]) => (axis.unit ? `${axis.title} (${axis.unit})` : axis.title);
 
-/** The Vega-Lite spec for a chart: monochrome (renderSvg's currentColor), series told apart by opacity or dash. */
+/**
+ * The Vega-Lite spec for a chart: monochrome (renderSvg's currentColor), series told apart by opacity
+ * or dash, with a legend. Bar opacities 0.9 and 0.55 keep at least 3:1 against both themes'
+ * backgrounds (0.55: 3.9:1 on white, 5.1:1 on the dark theme's hsl(224 10% 10%)).
+ */
 export function chartSpec(chart: ChartData): TopLevelSpec {
   const series = [...new Set(chart.rows.map((r) => r.series).filter((s): s is string => s !== undefined))];
   const values = chart.rows.map((r) => ({ ...r, series: r.series ?? "" }));
@@ -134,7 +140,7 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
           y,
           x,
           ...offset,
-          ...(grouped ? { opacity: { field: "series", type: "nominal", sort: series, scale: { range: [0.9, 0.4, 0.65, 0.2].slice(0, series.length) }, legend } } : {}),
+          ...(grouped ? { opacity: { field: "series", type: "nominal", sort: series, scale: { range: [0.9, 0.55] }, legend } } : {}),
         },
       },
       {
@@ -156,7 +162,7 @@ export function chartTable(chart: ChartData): { caption: string; head: string[];
 }
 
 /** Bump when chartSpec or the look of the charts changes, so cached SVG is drawn again. */
-const chartVersion = 3;
+const chartVersion = 4;
 
 /** The chart as SVG, drawn once per distinct chart line and then read from the cache. */
 export async function drawChart(chart: ChartData, cacheDir: string | null): Promise<string> {

@@ -2,7 +2,8 @@
 // no charting code reaches the browser. Every colour is currentColor, so a chart inlined in a page takes the
 // theme's text colour in light and dark mode alike; series are told apart by labels and opacity, not by hue.
 // Each chart comes as a <figure> with its text alternative: a visible one-line summary and the data as a table.
-import { logger, None, parse, textMetrics, View } from "vega";
+import * as vega from "vega";
+import { logger, None, parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 
 /** The look every chart shares. */
@@ -34,6 +35,8 @@ export const chartConfig = {
  * too wide. This guess goes by character class, erring a little wide so a label is never clipped.
  */
 const em = (ch: string) => (/[iljtfr.,:;'|!() ]/.test(ch) ? 0.36 : /[mwMW%@]/.test(ch) ? 0.95 : /[A-Z]/.test(ch) ? 0.72 : 0.64);
+// (vega exports textMetrics from vega-scenegraph at run time; its typings leave it out.)
+const { textMetrics } = vega as unknown as { textMetrics: { width: (item: { text?: unknown; fontSize?: number }, text?: unknown) => number } };
 textMetrics.width = (item: { text?: unknown; fontSize?: number }, text?: unknown) => {
   const value = String(text ?? item.text ?? "");
   let width = 0;

@@ -126,7 +126,7 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
   }
   const categories = [...new Set(chart.rows.map((r) => String(r.x)))];
   const grouped = series.length > 1;
-  const y = { field: "x", type: "nominal", sort: categories, title: null, axis: { labelLimit: 220 } } as const;
+  const y = { field: "x", type: "nominal", sort: categories, title: null, axis: { labelLimit: 320 } } as const;
   const x = { field: "y", type: "quantitative", title: axisTitle(chart.y), scale: chart.y.log ? { type: "log" } : {}, axis: { tickCount: 5 } } as const;
   const offset = grouped ? { yOffset: { field: "series", type: "nominal", sort: series } } : {};
   return {
@@ -162,7 +162,7 @@ export function chartTable(chart: ChartData): { caption: string; head: string[];
 }
 
 /** Bump when chartSpec or the look of the charts changes, so cached SVG is drawn again. */
-const chartVersion = 4;
+const chartVersion = 5;
 
 /** The chart as SVG, drawn once per distinct chart line and then read from the cache. */
 export async function drawChart(chart: ChartData, cacheDir: string | null): Promise<string> {

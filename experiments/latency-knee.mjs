@@ -36,7 +36,11 @@ function p95At(utilisation) {
 
 console.log(`${WORKERS} workers x ${SERVICE_MS} ms per request = capacity ${CAPACITY} requests/s`);
 console.log("utilisation  load (req/s)  p95 latency");
+const rows = [];
 for (const u of [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]) {
   const { rate, p95 } = p95At(u);
   console.log(`${`${Math.round(u * 100)} %`.padStart(11)}  ${String(Math.round(rate)).padStart(12)}  ${`${p95.toFixed(0)} ms`.padStart(11)}`);
+  rows.push({ x: Math.round(u * 100), y: Math.round(p95) });
 }
+// The numbers once more, as data for the chart the lesson shows (the build strips this line).
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "p95 latency against utilisation", summary: `p95 ${rows[0].y} ms at ${rows[0].x} % busy, ${rows[3].y} ms at ${rows[3].x} %, ${rows.at(-1).y} ms at ${rows.at(-1).x} %.`, x: { title: "utilisation", unit: "%" }, y: { title: "p95 latency", unit: "ms" }, rows })}`);

@@ -45,8 +45,12 @@ console.log(`${RATE} tx/s × ${TX_MS} ms = ${(RATE * TX_MS) / 1000} in flight`);
 console.log(`p99 ${busy.p99}, peak ${busy.peak} (${SECONDS} s simulated)`);
 console.log("");
 console.log(`inst.  pools hold  pooler needs`);
+const rows = [];
 for (const instances of [2, 4, 8, 16, 32]) {
   const pooled = instances * POOL;
+  rows.push({ x: instances, y: pooled, series: "app pools hold" }, { x: instances, y: busy.peak, series: "a pooler needs" });
   const held = pooled <= MAX_CONNECTIONS ? String(pooled) : `${pooled} (>${MAX_CONNECTIONS})`;
   console.log(`${String(instances).padStart(5)}  ${held.padStart(10)}  ${String(busy.peak).padStart(12)}`);
 }
+// The numbers once more, as data for the chart the lesson shows (the build strips this line).
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "Database connections against app instances", summary: `${rows.at(-2).x} instances: pools hold ${rows.at(-2).y} connections (limit ${MAX_CONNECTIONS}); a pooler needs ${busy.peak}.`, x: { title: "app instances", log: true }, y: { title: "database connections" }, rows })}`);

@@ -98,7 +98,11 @@ if (process.argv[2] === "server") {
 
   const kb = (n) => n.toFixed(1).padStart(5);
   console.log(`${SOCKETS.toLocaleString("en")} sockets on an instance that restarts; reconnects in the busiest second:`);
-  const row = (label, value) => console.log(`  ${label.padEnd(44)}${String(value).padStart(6)}`);
+  const rows = [];
+  const row = (label, value) => {
+    console.log(`  ${label.padEnd(44)}${String(value).padStart(6)}`);
+    rows.push({ x: label, y: value });
+  };
   row("all closed at once, reconnect at once", peakPerSecond({ spread: false, jitter: false }));
   row(`all closed at once, full jitter over ${JITTER_S} s`, peakPerSecond({ spread: false, jitter: true }));
   row(`closes spread over ${SPREAD_S} s, reconnect at once`, peakPerSecond({ spread: true, jitter: false }));
@@ -108,4 +112,6 @@ if (process.argv[2] === "server") {
   console.log(`  permessage-deflate, one 2 kB message (${DEFLATE})  ${kb(deflate.heap)} kB  ${kb(deflate.rss)} kB`);
   console.log(`1 GB holds about ${(Math.round((1024 * 1024) / Math.max(idle.rss, idle.heap) / 1000) * 1000).toLocaleString("en")} idle sockets by that figure, before any app state`);
   console.log(`a client that stopped reading, after ${SENT_MB} MB sent: bufferedAmount ${buffered.toFixed(1)} MB held in the server`);
+  // The numbers once more, as data for the chart the lesson shows (the build strips this line).
+  console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Reconnects in the busiest second, by how sockets close and retry", summary: `Busiest second: ${rows[0].y} reconnects, ${rows[1].y} with jitter, ${rows[2].y} spread, ${rows[3].y} both.`, x: { title: "restart" }, y: { title: "reconnects in the busiest second" }, rows })}`);
 }

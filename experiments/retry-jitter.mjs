@@ -39,3 +39,14 @@ function busiestSlot(times) {
 
 console.log(`${JOBS} jobs fail at once; retries after 1 s, 2 s, 4 s`);
 console.log(`busiest ${BUCKET_MS} ms: no jitter ${busiestSlot(retryTimes(false))} retries, full jitter ${busiestSlot(retryTimes(true))}`);
+
+// The numbers once more, as data for the chart the lesson shows (the build strips this line).
+// Retries in each 100 ms slot over the first 8 s, with and without jitter.
+const rows = [];
+for (const [series, jitter] of [["no jitter", false], ["full jitter", true]]) {
+  const counts = new Array(8_000 / BUCKET_MS).fill(0);
+  for (const t of retryTimes(jitter)) if (t < 8_000) counts[Math.floor(t / BUCKET_MS)]++;
+  counts.forEach((n, i) => rows.push({ x: (i * BUCKET_MS) / 1000, y: n, series }));
+}
+const peak = (series) => Math.max(...rows.filter((r) => r.series === series).map((r) => r.y));
+console.log(`chart: ${JSON.stringify({ kind: "line", label: "Retries in each 100 ms, with and without jitter", summary: `Busiest 100 ms: ${peak("no jitter")} retries without jitter, ${peak("full jitter")} with full jitter.`, x: { title: "time after the failure", unit: "s" }, y: { title: "retries", unit: "per 100 ms" }, rows })}`);

@@ -115,6 +115,7 @@ console.log(`then ${NEW_INSERTS.toLocaleString("en")} new orders.`);
 console.log("");
 const row = (cells) => `${cells[0].padEnd(31)}  ${cells[1].padStart(4)}  ${cells[2].padStart(5)}  ${cells[3].padStart(7)}  ${cells[4].padStart(4)}  ${cells[5].padStart(4)}`;
 console.log(row(["shard key", "data", "jumbo", "inserts", "cust", "hour"]));
+const rows = [];
 for (const key of keys) {
   const ranges = cutRanges(existing.map(key.tuple));
   const perShard = Array.from({ length: SHARDS }, (_, s) => ranges.filter((r) => r.shard === s).reduce((n, r) => n + r.docs, 0));
@@ -133,7 +134,12 @@ for (const key of keys) {
   let hourShards = SHARDS;
   if (key.fields[0] === "createdAt" && !key.hashed) hourShards = shardsBetween(ranges, [lastMinute - 60], [lastMinute]);
 
+  rows.push({ x: key.name, y: Math.round((Math.max(...perShard) / EXISTING) * 100), series: "data on the biggest shard" });
+  rows.push({ x: key.name, y: Math.round((Math.max(...inserts) / NEW_INSERTS) * 100), series: "new orders on the busiest shard" });
   console.log(row([key.name, pct(Math.max(...perShard), EXISTING), String(jumbo), pct(Math.max(...inserts), NEW_INSERTS), String(customerShards), String(hourShards)]));
 }
 console.log("");
 console.log(`Even is ${Math.round(100 / SHARDS)} % per shard; asking all ${SHARDS} shards is a scatter-gather.`);
+// The numbers once more, as data for the chart the lesson shows (the build strips this line).
+const worst = rows.filter((r) => r.series.startsWith("new")).reduce((a, b) => (b.y > a.y ? b : a));
+console.log(`chart: ${JSON.stringify({ kind: "bar", label: "Load on the busiest shard, by shard key", summary: `${worst.x} puts ${worst.y} % of new orders on one shard; even is ${Math.round(100 / SHARDS)} %.`, x: { title: "shard key" }, y: { title: "share", unit: "%" }, rows })}`);

@@ -9,21 +9,39 @@ import path from "node:path";
 import { test } from "node:test";
 import { importedPackages, listExperiments, packageJsonFor, recordAll, repoRoot, type Experiment } from "../experiments/catalog.ts";
 import { lessons } from "../site/src/lessons.ts";
+import { chartSpec, drawChart, splitChartLine } from "../site/src/experiments/chart.ts";
+import type { Recording } from "../experiments/catalog.ts";
 
 const experiments = await listExperiments();
 const lessonDir = path.join(repoRoot, "site", "src", "content", "docs", "lessons");
 const embedded = (mdx: string) => [...mdx.matchAll(/<Experiment\s+name="([^"]+)"\s*\/>/g)].map((m) => m[1]!);
 
+/** Filled by the first test: every experiment's output from a fresh run. */
+let recordings = new Map<string, Recording>();
+
+/**
+ * Experiments that print numbers but no chart line, and why: a chart would say no more than the one
+ * number (or the one comparison) the text already states.
+ */
+const notCharted: Record<string, string> = {
+  "conditional-get": "one ratio: 22.9 kB instead of 210.5 kB, 11 %",
+  "read-your-writes": "two strategies, each one number in a different unit (stale reads, share of reads on the primary)",
+  "sessions-round-robin": "one number each: 5 of 10 requests got 401, against 0",
+  stampede: "one number each: 200 database queries against 1",
+  "traceparent-queue": "its numbers are trace ids, not measurements",
+};
+
 test("every experiment runs under Node, exits 0 within 10 s and prints a number", async () => {
   assert.ok(experiments.length >= lessons.length, `expected at least one experiment per lesson (${lessons.length}), found ${experiments.length}`);
   // No cache: this is the check that the files still run, not that they once did.
-  const recordings = await recordAll(experiments, { concurrency: 2, cacheDir: null });
+  recordings = await recordAll(experiments, { concurrency: 2, cacheDir: null });
   for (const experiment of experiments) {
     const recording = recordings.get(experiment.name)!;
+    const shown = splitChartLine(experiment.name, recording.output).text;
     assert.equal(recording.exitCode, 0, `${experiment.name} exited with ${recording.exitCode}:\n${recording.output}`);
     assert.match(recording.output, /\d/, `${experiment.name} printed no number:\n${recording.output}`);
     assert.ok(recording.ms < 10_000, `${experiment.name} took ${recording.ms} ms; an experiment should finish in a few seconds`);
-    assert.ok(recording.output.split("\n").length <= 12, `${experiment.name} printed ${recording.output.split("\n").length} lines; the recorded output sits in a lesson page with a 10 kB budget, keep it short`);
+    assert.ok(shown.split("\n").length <= 12, `${experiment.name} printed ${shown.split("\n").length} lines (besides its chart line); the recorded output sits in a lesson page with a 10 kB budget, keep it short`);
   }
 });
 
@@ -108,4 +126,52 @@ test("npm run experiment -- list names every experiment; -- <name> runs it; an u
   const unknown = run("no-such-experiment");
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /No experiment named "no-such-experiment"/);
+});
+
+test("every experiment with numbers prints one valid chart line, except those listed with a reason; each chart draws", async () => {
+  assert.ok(recordings.size > 0, "the first test records every experiment");
+  const charted: string[] = [];
+  for (const experiment of experiments) {
+    const { chart } = splitChartLine(experiment.name, recordings.get(experiment.name)!.output);
+    if (!chart) {
+      assert.ok(notCharted[experiment.name], `experiments/${experiment.name}.mjs prints numbers but no chart line: print one (site/src/experiments/chart.ts) or list it in notCharted with the reason`);
+      continue;
+    }
+    assert.equal(notCharted[experiment.name], undefined, `${experiment.name} prints a chart line: take it off notCharted`);
+    charted.push(`${experiment.name} (${chart.kind})`);
+    const svg = await drawChart(chart, null);
+    assert.match(svg, /^<svg\b[^>]*\bwidth="\d/, `${experiment.name}: the chart did not draw`);
+    assert.ok(chartSpec(chart));
+  }
+  console.log(`# charted: ${charted.join(", ")}`);
+});
+
+test("a malformed chart line fails with a message that names the experiment and the fault", () => {
+  const valid = { kind: "bar", label: "L", summary: "S", x: { title: "x" }, y: { title: "y", unit: "ms" }, rows: [{ x: "a", y: 1 }, { x: "b", y: 2 }] };
+  const line = (value: unknown) => `text 1\nchart: ${typeof value === "string" ? value : JSON.stringify(value)}\n`;
+  const { text, chart } = splitChartLine("ok", line(valid));
+  assert.equal(text, "text 1\n", "the chart line is stripped from the text shown");
+  assert.equal(chart?.rows.length, 2);
+  assert.deepEqual(splitChartLine("none", "just 42\n"), { text: "just 42\n" });
+  const cases: [string, string, RegExp][] = [
+    ["not JSON", line("{kind: bar"), /experiments\/bad\.mjs printed a chart line that is not JSON/],
+    ["unknown kind", line({ ...valid, kind: "pie" }), /kind: Invalid option: expected one of "bar"\|"line"/],
+    ["no summary", line({ ...valid, summary: undefined }), /summary: Invalid input: expected string/],
+    ["a value that is not a number", line({ ...valid, rows: [{ x: "a", y: "1" }, { x: "b", y: 2 }] }), /rows\.0\.y: Invalid input: expected number/],
+    ["NaN printed as null", line({ ...valid, rows: [{ x: "a", y: null }, { x: "b", y: 2 }] }), /rows\.0\.y/],
+    ["one row", line({ ...valid, rows: [{ x: "a", y: 1 }] }), /rows: a chart needs at least 2 rows/],
+    ["an unknown key", line({ ...valid, colour: "red" }), /Unrecognized key: "colour"/],
+    ["a line chart with a category x", line({ ...valid, kind: "line" }), /a "line" chart needs a number for every x/],
+    ["a log scale with a zero", line({ ...valid, y: { title: "y", log: true }, rows: [{ x: "a", y: 0 }, { x: "b", y: 2 }] }), /y\.log: a log scale needs every y above 0/],
+    ["series on some rows", line({ ...valid, rows: [{ x: "a", y: 1, series: "s" }, { x: "b", y: 2 }] }), /either every row has a series or none has/],
+    ["three series of bars", line({ ...valid, rows: ["a", "b", "c"].map((series) => ({ x: "a", y: 1, series })) }), /a "bar" chart tells at most 2 series apart, this has 3/],
+    ["two chart lines", `${line(valid)}${line(valid)}`, /is not alone: it printed 2/],
+  ];
+  for (const [what, output, message] of cases) {
+    assert.throws(() => splitChartLine("bad", output), (error: Error) => {
+      assert.match(error.message, /^experiments\/bad\.mjs printed a chart line that/, `${what}: the message names the experiment`);
+      assert.match(error.message, message, `${what}: ${error.message}`);
+      return true;
+    }, what);
+  }
 });

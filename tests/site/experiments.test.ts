@@ -34,7 +34,7 @@ test("every lesson page shows its experiments' recorded output, and their files 
   assert.ok(pages.length > 0, "no lesson pages were built");
   for (const page of pages) {
     const html = await readFile(htmlFile(page), "utf8");
-    const figures = [...html.matchAll(/<figure data-xp="([^"]+)"><pre tabindex="0">([\s\S]*?)<\/pre><figcaption>[\s\S]*?npm run experiment -- ([^<]+)<\/code>/g)];
+    const figures = [...html.matchAll(/<figure data-xp="([^"]+)"><pre tabindex="0">([\s\S]*?)<\/pre>(?:<p>[\s\S]*?<\/p>)?<figcaption>[\s\S]*?npm run experiment -- ([^<]+)<\/code>/g)];
     assert.ok(figures.length > 0, `${page} has no experiment with recorded output`);
     for (const [, name, output, command] of figures) {
       assert.match(output!, /\d/, `${page}: the recorded output of ${name} has no number`);
@@ -43,6 +43,35 @@ test("every lesson page shows its experiments' recorded output, and their files 
         assert.ok(existsSync(path.join(distDir, "experiments", name!, file)), `${page}: /experiments/${name}/${file} was not built`);
       }
     }
+  }
+});
+
+test("each chart is published as an SVG file and a data page, and its lesson shows it: an img with the summary as alt, and a link to the numbers", async () => {
+  const charted = new Set<string>();
+  for (const page of await lessonPages()) {
+    const html = await readFile(htmlFile(page), "utf8");
+    for (const [figure, name] of html.matchAll(/<figure data-xp="([^"]+)">[\s\S]*?<\/figure>/g)) {
+      const chart = /<p><img src="([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)"><a href="([^"]+)">The numbers<\/a><\/p>/.exec(figure);
+      if (!chart) continue;
+      const [, src, alt, width, height, href] = chart;
+      charted.add(name!);
+      assert.equal(src, `/experiments/${name}/chart.svg`, `${page}: ${name}'s chart`);
+      assert.equal(href, `/experiments/${name}/data/`, `${page}: ${name}'s link to the numbers`);
+      assert.ok(alt!.trim().length > 10 && /\d/.test(alt!), `${page}: ${name}'s chart needs its one-line summary as alt, with the numbers: "${alt}"`);
+      assert.ok(Number(width) > 100 && Number(height) > 50, `${page}: ${name}'s img is sized (${width}×${height})`);
+      assert.doesNotMatch(figure, /<pre tabindex="0">[^<]*chart: \{/, `${page}: ${name}'s chart line is shown in the recorded output`);
+      const svg = await readFile(path.join(distDir, "experiments", name!, "chart.svg"), "utf8");
+      assert.match(svg, /^<svg role="img" aria-label="[^"]+"[^>]* width="\d/, `${name}: chart.svg is a named SVG`);
+      assert.doesNotMatch(svg, /currentColor/, `${name}: an SVG shown by an <img> cannot inherit currentColor`);
+      const data = await readFile(htmlFile(`/experiments/${name}/data/`), "utf8");
+      assert.match(data, /<table><caption>[^<]+<\/caption><thead><tr><th scope="col">/, `${name}: the data page holds the numbers as a table`);
+      assert.ok(data.includes(`<figcaption id="xp-${name}-summary">${alt}</figcaption>`), `${name}: the data page shows the same summary`);
+      assert.match(data, new RegExp(`href="/lessons/[^"]+/"`), `${name}: the data page links back to its lesson`);
+    }
+  }
+  // The list the project tests keep (tests/experiments.test.ts): every experiment with numbers but these.
+  for (const name of ["latency-knee", "lru-hit-ratio", "offset-vs-cursor", "retry-jitter", "keep-alive-balancing", "pool-queue-wait", "upload-memory", "histogram-p95"]) {
+    assert.ok(charted.has(name), `${name}'s lesson shows no chart`);
   }
 });
 

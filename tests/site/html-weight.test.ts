@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inlineCode } from "../../site/src/flashcards/inline.ts";
-import { classifyTokens, dropSearchShortcutScript, markLongCode, plainStyle, rankStyles, tokenStylesheet } from "../../site/src/build/html-weight.ts";
+import { classifyTokens, dropGeneratorMeta, dropSearchShortcutScript, markLongCode, plainStyle, rankStyles, tokenStylesheet } from "../../site/src/build/html-weight.ts";
 import { splitAtCommands } from "../../site/src/labs/how-to-run.ts";
 
 test("long inline code and inline code holding markup get class wrap; short inline code and code blocks do not", () => {
@@ -20,6 +20,11 @@ test("long inline code and inline code holding markup get class wrap; short inli
 
 test("a flashcard's inline code follows the same rule as the pages'", () => {
   assert.equal(inlineCode("use `SET k v NX` or `a-very-long-identifier-that-may-wrap()` <b>"), 'use <code>SET k v NX</code> or <code class="wrap">a-very-long-identifier-that-may-wrap()</code> &lt;b&gt;');
+});
+
+test("the generator metas Astro and Starlight add are dropped, and nothing else", () => {
+  const head = '<head><meta charset="utf-8"/><meta name="generator" content="Astro v7.3.5"/><meta name="generator" content="Starlight v0.42.4"/><title>T</title></head>';
+  assert.equal(dropGeneratorMeta(head), '<head><meta charset="utf-8"/><title>T</title></head>');
 });
 
 test("Starlight's inline search-shortcut script is dropped, and a page whose search button lacks it fails the build", async () => {

@@ -12,6 +12,8 @@
  *    (`style="--0:#C792EA;--1:#8844AE"`), about 35 bytes a token. The site uses fewer than 50
  *    distinct ones, so each becomes a short class, defined once in a cached stylesheet with the
  *    same light/dark rules as Expressive Code's own.
+ * 4. Astro and Starlight each name themselves in a <meta name="generator"> (about 30 bytes gzipped,
+ *    on every page, of no use to a reader): both are dropped.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -42,6 +44,9 @@ export function dropSearchShortcutScript(html: string, page = "a page"): string 
     throw new Error(`${page} has Starlight's search button but not the inline script html-weight.ts drops: check components/Search.astro against Starlight's`);
   return html.replace(searchShortcutScript, "");
 }
+
+/** Drop every <meta name="generator" ...> from the page's head. */
+export const dropGeneratorMeta = (html: string): string => html.replace(/<meta name="generator" content="[^"]*"\/?>/g, "");
 
 const tokenSpan = /<span style="(--[01][^"]*)">/g;
 const plainToken = /<span style="(--[01][^"]*)">([^<]*)<\/span>/g;
@@ -112,7 +117,7 @@ export function htmlWeight(maxLength = shortCodeLength): AstroIntegration {
         const ecCss = (await readdir(path.join(root, "_astro"))).filter((name) => /^ec\.[\w-]+\.css$/.test(name));
         const plain = plainStyle((await Promise.all(ecCss.map((name) => readFile(path.join(root, "_astro", name), "utf8")))).join("\n"));
         const rewritten = new Map<string, string>();
-        for (const file of pages) rewritten.set(file, markLongCode(dropSearchShortcutScript(await readFile(file, "utf8"), file), maxLength));
+        for (const file of pages) rewritten.set(file, markLongCode(dropSearchShortcutScript(dropGeneratorMeta(await readFile(file, "utf8")), file), maxLength));
         // A lab's files and solution pages are whole source files, far inside the budget: they keep
         // Expressive Code's own markup.
         const wholeFiles = (file: string) => /[\\/]labs[\\/][^\\/]+[\\/](files|solution)[\\/]index\.html$/.test(file);

@@ -2,6 +2,7 @@
 // no charting code reaches the browser. Every colour is currentColor, so a chart inlined in a page takes the
 // theme's text colour in light and dark mode alike; series are told apart by labels and opacity, not by hue.
 // Each chart comes as a <figure> with its text alternative: a visible one-line summary and the data as a table.
+import * as vega from "vega";
 import { logger, None, parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 
@@ -27,6 +28,21 @@ export const chartConfig = {
   mark: { color: "currentColor" },
   rule: { color: "currentColor" },
 } as const;
+
+/**
+ * Without a canvas, Vega guesses a text's width as 0.8 em a character, about half as much again as
+ * a sans-serif's real width: axis labels were cut short ("all closed at once, r…") and their gutter
+ * too wide. This guess goes by character class, erring a little wide so a label is never clipped.
+ */
+const em = (ch: string) => (/[iljtfr.,:;'|!() ]/.test(ch) ? 0.36 : /[mwMW%@]/.test(ch) ? 0.95 : /[A-Z]/.test(ch) ? 0.72 : 0.64);
+// (vega exports textMetrics from vega-scenegraph at run time; its typings leave it out.)
+const { textMetrics } = vega as unknown as { textMetrics: { width: (item: { text?: unknown; fontSize?: number }, text?: unknown) => number } };
+textMetrics.width = (item: { text?: unknown; fontSize?: number }, text?: unknown) => {
+  const value = String(text ?? item.text ?? "");
+  let width = 0;
+  for (const ch of value) width += em(ch);
+  return Math.ceil(width * (item.fontSize ?? 11));
+};
 
 /** A Vega-Lite spec as SVG markup. The spec's own config wins over chartConfig where both set a value. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

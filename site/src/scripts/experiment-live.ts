@@ -18,6 +18,8 @@ interface View {
   name: string;
   status: HTMLElement;
   output: HTMLElement;
+  /** Everything the current run printed, chart line included. */
+  raw: string;
   run: HTMLButtonElement;
 }
 
@@ -61,11 +63,15 @@ export function appendTerminal(shown: string, chunk: string): string {
   return result;
 }
 
+/** The run's output as a reader sees it: without the `chart:` data line (the build strips it from the recording too). */
+export const withoutChartLine = (text: string) => text.replace(/^chart: \{.*(\n|$)/gm, "");
+
 function onEvent(event: RunnerEvent) {
   if (!active) return;
   if (event.type === "status") active.status.textContent = event.text;
   else {
-    active.output.textContent = appendTerminal(active.output.textContent ?? "", event.text);
+    active.raw = appendTerminal(active.raw, event.text);
+    active.output.textContent = withoutChartLine(active.raw);
     active.output.scrollTop = active.output.scrollHeight;
   }
 }
@@ -100,13 +106,16 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
   actions.append(run, reset);
   panel.append(label, editor, actions, status, output);
   figure.append(panel);
-  const view: View = { name, status, output, run };
+  const view: View = { name, status, output, raw: "", run };
+  // A chart is drawn by the build, from the recorded run; a run here cannot redraw it.
+  const chartNote = figure.querySelector(":scope > p > img") ? " The chart above shows the recorded run, not this one." : "";
 
   runner ??= createRunner({ boot: bootWebContainer, bootTimeoutMs: BOOT_TIMEOUT_MS, onEvent });
 
   async function start() {
     active = view;
     output.textContent = "";
+    view.raw = "";
     output.hidden = false;
     const result = await runner!.run({ name, code: editor.value, packageJson: packageJson! });
     // "Run again" only once the code has run; a boot or install that failed ran nothing.
@@ -127,7 +136,7 @@ export async function openExperiment(figure: HTMLElement): Promise<void> {
       return;
     }
     status.dataset.state = result.outcome === "exited" && result.exitCode === 0 ? "ok" : "error";
-    status.textContent = result.outcome === "failed" ? `${result.message} Run it on your machine instead: ${local}` : result.message;
+    status.textContent = result.outcome === "failed" ? `${result.message} Run it on your machine instead: ${local}` : result.message + chartNote;
   }
 
   run.addEventListener("click", () => void start());

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Lab } from "../labs.ts";
 import { median } from "../stats.ts";
 import { repoRoot, workbookDir } from "../paths.ts";
-import type { BenchResults, Variant } from "./report.ts";
+import { isReference, type BenchResults, type Variant } from "./report.ts";
 
 /** The history keeps this many runs per lab; older ones are dropped, oldest first. */
 export const keptRuns = 50;
@@ -75,7 +75,7 @@ export function benchRunRecord(results: BenchResults, runs: number, code: BenchR
         unit: first.unit,
         better: first.better,
         headline: samples.some((s) => s.headline === true),
-        reference: samples.some((s) => s.reference === true) || /^reference\b/i.test(name),
+        reference: isReference({ name, reference: samples.some((s) => s.reference === true) }),
         median: finite(median(samples.map((s) => s.value))),
         samples: samples.map((s) => finite(s.value)),
       };
@@ -144,4 +144,21 @@ export async function appendBenchRun(labId: string, run: BenchRunRecord, root = 
   await writeFile(temp, `${JSON.stringify(next, null, 2)}\n`);
   await rename(temp, file);
   return next;
+}
+
+/**
+ * The learner's headline figure in the latest run (the one marked headline, else the first measured one), and
+ * its median in every saved run that measured it, oldest first (null where it was not a number).
+ */
+export function headlineSeries(history: BenchHistory): { figure: BenchFigureRecord; points: { run: number; at: string; median: number | null }[] } | undefined {
+  const yoursIn = (run: BenchRunRecord) => run.variants.find((v) => v.variant === "yours")?.figures;
+  const latest = history.runs.at(-1);
+  const measured = (latest ? yoursIn(latest) : undefined)?.filter((f) => !isReference(f)) ?? [];
+  const figure = measured.find((f) => f.headline) ?? measured[0];
+  if (!figure) return undefined;
+  const points = history.runs.flatMap((run, i) => {
+    const found = yoursIn(run)?.find((f) => f.name === figure.name);
+    return found ? [{ run: i + 1, at: run.at, median: found.median }] : [];
+  });
+  return { figure, points };
 }

@@ -6,7 +6,7 @@ import { ServicePool } from "../services/pool.ts";
 import { bold, dim, say, startLiveStatus, warn } from "../terminal/output.ts";
 import { benchReport, formatValue } from "./report.ts";
 import { benchBars } from "./bars.ts";
-import { appendBenchRun, benchRunRecord, benchHistoryFile, codeIdentity, type BenchHistory } from "./history.ts";
+import { appendBenchRun, benchRunRecord, benchHistoryFile, codeIdentity, headlineSeries, type BenchHistory } from "./history.ts";
 import { repoRoot } from "../paths.ts";
 import type { BenchContext, BenchFigure, BenchScenario } from "../testing/bench-types.ts";
 
@@ -82,16 +82,12 @@ async function saveRun(lab: Lab, results: Map<Variant, Map<string, BenchFigure[]
   if (moves && moves.values.length > 1) say(dim(`${moves.name}, your code over the last ${moves.values.length} runs: ${moves.values.join(" → ")}`));
 }
 
-/** The learner's headline figure in each saved run that measured it, newest last (at most 6). */
+/** The learner's headline figure over the saved runs, as printed, newest last (at most 6). */
 export function headlineHistory(history: BenchHistory): { name: string; values: string[] } | undefined {
-  const latest = history.runs.at(-1)?.variants.find((v) => v.variant === "yours")?.figures;
-  const headline = latest?.find((f) => f.headline && !f.reference) ?? latest?.find((f) => !f.reference);
-  if (!headline) return undefined;
-  const values = history.runs
-    .map((run) => run.variants.find((v) => v.variant === "yours")?.figures.find((f) => f.name === headline.name)?.median)
-    .filter((m): m is number | null => m !== undefined)
-    .map((m) => (m === null ? "n/a" : formatValue(m, headline.unit)));
-  return { name: headline.name, values: values.slice(-6) };
+  const series = headlineSeries(history);
+  if (!series) return undefined;
+  const values = series.points.map((p) => (p.median === null ? "n/a" : formatValue(p.median, series.figure.unit)));
+  return { name: series.figure.name, values: values.slice(-6) };
 }
 
 function printTable(results: Map<Variant, Map<string, BenchFigure[]>>): void {

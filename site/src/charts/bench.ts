@@ -4,7 +4,7 @@
 // Percentiles of one measurement share a chart, grouped as the terminal's bars group them (kit/bench/bars.ts).
 import type { TopLevelSpec } from "vega-lite";
 import { blocks, type Figure } from "../../../kit/bench/bars.ts";
-import type { BenchHistory, BenchRunRecord } from "../../../kit/bench/history.ts";
+import { headlineSeries, type BenchHistory, type BenchRunRecord } from "../../../kit/bench/history.ts";
 import { formatValue, isReference, type Variant } from "../../../kit/bench/report.ts";
 import { chartFigureHtml, renderSvg, type ChartFigure } from "./render.ts";
 
@@ -104,14 +104,10 @@ const when = (iso: string) => iso.slice(0, 16).replace("T", " ") + " UTC";
  * saved runs: a line with a dot per run. Null with fewer than two runs that measured it.
  */
 export function historyChart(history: BenchHistory, idPrefix: string): BenchChart | null {
-  const latest = history.runs.at(-1);
-  const yours = latest?.variants.find((v) => v.variant === "yours")?.figures.filter((f) => !isReference(f)) ?? [];
-  const headline = yours.find((f) => f.headline) ?? yours[0];
-  if (!headline) return null;
-  const points = history.runs.flatMap((run, i) => {
-    const figure = run.variants.find((v) => v.variant === "yours")?.figures.find((f) => f.name === headline.name);
-    return figure && figure.median !== null ? [{ run: i + 1, at: run.at, value: figure.median, shown: shown(figure.median, headline.unit) }] : [];
-  });
+  const series = headlineSeries(history);
+  if (!series) return null;
+  const headline = series.figure;
+  const points = series.points.flatMap((p) => (p.median === null ? [] : [{ run: p.run, at: p.at, value: p.median, shown: shown(p.median, headline.unit) }]));
   if (points.length < 2) return null;
   const first = points[0]!;
   const last = points.at(-1)!;

@@ -45,6 +45,16 @@ function section(key: string, title: string, summary: string, content: string): 
   return `<section class="fc-stat" data-stat="${key}" aria-labelledby="fc-stat-${key}"><h3 id="fc-stat-${key}">${title}</h3><p class="fc-stat__summary" data-stat-summary>${summary}</p>${content}</section>`;
 }
 
+/**
+ * A day-by-day chart: bars labelled every 7 days counted from today, and the table with today's row first
+ * (the forecast runs forwards from today, the history backwards).
+ */
+function daily(days: Day[], today: number, id: string, caption: string, column: string): string {
+  const rows = days.map((d, i) => [i === today ? `Today, ${longDay(d.date)}` : longDay(d.date), d.count]);
+  const labels = days.map((d, i) => (i === today ? "Today" : (i - today) % 7 === 0 ? shortDay(d.date) : undefined));
+  return bars(days.map((d) => d.count), labels) + table(id, caption, ["Day", column], today === 0 ? rows : rows.reverse(), true);
+}
+
 const retentionText = (r: Retention) =>
   r.rate === undefined ? `not enough reviews yet (${r.reviews} of ${minRetentionReviews} needed)` : `${percent(r.rate)} (${r.passed} of ${r.reviews})`;
 
@@ -59,35 +69,10 @@ export function renderStats(body: HTMLElement, stats: Stats, scope: string): voi
     stats.reviewed === 0
       ? "No cards reviewed yet."
       : `${plural(stats.reviewed, "reviewed card")}: ${short(0, 7)} under 7 days, ${short(7, 90)} from 7 to 90 days, ${short(90, Infinity)} of 90 days or more.`;
-  const every7 = (i: number, from: number) => ((i - from) % 7 === 0 ? i : -1);
-
   body.innerHTML = [
     `<p class="fc-stats__scope">${scope} Days run from midnight to midnight in this browser's time zone. New cards are not counted as due.</p>`,
-    section(
-      "due",
-      `Due in the next ${statsDays} days`,
-      dueSummary,
-      bars(
-        forecast.map((d) => d.count),
-        forecast.map((d, i) => (i === 0 ? "Today" : every7(i, 0) === i ? shortDay(d.date) : undefined)),
-      ) + table("fc-table-due", "Cards due per day", ["Day", "Cards due"], forecast.map((d, i) => [i === 0 ? `Today, ${longDay(d.date)}` : longDay(d.date), d.count]), true),
-    ),
-    section(
-      "reviews",
-      `Reviews in the last ${statsDays} days`,
-      reviewSummary,
-      bars(
-        reviews.map((d) => d.count),
-        reviews.map((d, i) => (i === statsDays - 1 ? "Today" : every7(i, (statsDays - 1) % 7) === i ? shortDay(d.date) : undefined)),
-      ) +
-        table(
-          "fc-table-reviews",
-          "Reviews per day",
-          ["Day", "Reviews"],
-          reviews.map((d, i) => [i === statsDays - 1 ? `Today, ${longDay(d.date)}` : longDay(d.date), d.count]).reverse(),
-          true,
-        ),
-    ),
+    section("due", `Due in the next ${statsDays} days`, dueSummary, daily(forecast, 0, "fc-table-due", "Cards due per day", "Cards due")),
+    section("reviews", `Reviews in the last ${statsDays} days`, reviewSummary, daily(reviews, statsDays - 1, "fc-table-reviews", "Reviews per day", "Reviews")),
     section(
       "retention",
       "True retention",

@@ -4,25 +4,12 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { barCells, benchBars, variantFill } from "../bench/bars.ts";
 import { appendBenchRun, benchHistoryFile, benchHistorySchema, benchRunRecord, codeIdentity, keptRuns, readBenchHistory } from "../bench/history.ts";
-import type { BenchResults, Variant } from "../bench/report.ts";
 import { headlineHistory } from "../bench/run.ts";
 import { scanLabs } from "../labs.ts";
-import type { BenchFigure } from "../testing/bench-types.ts";
+import { fig, results } from "./bench-results.ts";
 import { fixtureWorkbook, labCli, labId, removeFixtures } from "./fixture-lab.ts";
 
 after(removeFixtures);
-
-const fig = (name: string, value: number, unit: string, extra: Partial<BenchFigure> = {}): BenchFigure => ({ name, value, unit, better: "lower", ...extra });
-
-function results(runs: Partial<Record<Variant, BenchFigure[][]>>): BenchResults {
-  const out: BenchResults = new Map();
-  for (const [variant, perRun] of Object.entries(runs) as [Variant, BenchFigure[][]][]) {
-    const byName = new Map<string, BenchFigure[]>();
-    for (const figures of perRun) for (const f of figures) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
-    out.set(variant, byName);
-  }
-  return out;
-}
 
 const code = { hash: `sha256:${"a".repeat(64)}`, commit: null };
 

@@ -1,20 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { benchReport, compare, formatValue, type BenchResults, type Variant } from "../bench/report.ts";
-import type { BenchFigure } from "../testing/bench-types.ts";
-
-/** Results as benchLab collects them: per variant, per figure name, one figure per run. */
-function results(runs: Partial<Record<Variant, BenchFigure[][]>>): BenchResults {
-  const out: BenchResults = new Map();
-  for (const [variant, perRun] of Object.entries(runs) as [Variant, BenchFigure[][]][]) {
-    const byName = new Map<string, BenchFigure[]>();
-    for (const figures of perRun) for (const f of figures) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
-    out.set(variant, byName);
-  }
-  return out;
-}
-
-const fig = (name: string, value: number, unit: string, extra: Partial<BenchFigure> = {}): BenchFigure => ({ name, value, unit, better: "lower", ...extra });
+import { benchReport, compare, formatValue } from "../bench/report.ts";
+import { fig, results } from "./bench-results.ts";
 
 // Shaped like lab 05's bench: a count, a ratio row, a 0/1 count and reference rows.
 const lab05 = (keys: number, ratio: number, counts: number, refRatio: number) => [

@@ -19,15 +19,8 @@ const embedded = (mdx: string) => [...mdx.matchAll(/<Experiment\s+name="([^"]+)"
 /** Filled by the first test: every experiment's output from a fresh run. */
 let recordings = new Map<string, Recording>();
 
-/**
- * Experiments that print numbers but no chart line, and why: a chart would say no more than the one
- * number (or the one comparison) the text already states.
- */
+/** Experiments that print no chart line, and why: what they print is not a measurement. */
 const notCharted: Record<string, string> = {
-  "conditional-get": "one ratio: 22.9 kB instead of 210.5 kB, 11 %",
-  "read-your-writes": "two strategies, each one number in a different unit (stale reads, share of reads on the primary)",
-  "sessions-round-robin": "one number each: 5 of 10 requests got 401, against 0",
-  stampede: "one number each: 200 database queries against 1",
   "traceparent-queue": "its numbers are trace ids, not measurements",
 };
 

@@ -4,7 +4,8 @@ import { cp, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { makeScratch } from "../../kit/scratch.ts";
-import { openSite, type SiteUnderTest } from "./helpers/browser.ts";
+import { axeFor } from "./helpers/axe.ts";
+import { newContext, openSite, type SiteUnderTest } from "./helpers/browser.ts";
 import { repoRoot } from "./helpers/build.ts";
 
 /**
@@ -74,3 +75,25 @@ test("after a real bench run, the lab page shows its chart with the summary and 
     await context.close();
   }
 });
+
+// The server injects the chart after the page loads, so the every-page audit (a11y.test.ts), which
+// runs before any bench, never sees it. This audits it in both themes, once the run above has saved it.
+for (const theme of ["light", "dark"] as const) {
+  test(`the injected bench chart has no axe violations in ${theme} mode`, async () => {
+    const context = await newContext(site, { theme });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${site.baseUrl}/labs/${lab}/`);
+      await page.locator("[data-bench] figure.wb-chart").first().waitFor({ timeout: 30_000 });
+      const { violations, passes } = await axeFor(page).include("[data-bench]").analyze();
+      // The audit reached the picture: axe checked the SVG's accessible name and the text's contrast.
+      for (const rule of ["svg-img-alt", "color-contrast"]) assert.ok(passes.some((p) => p.id === rule), `axe did not check ${rule} on the chart`);
+      assert.deepEqual(
+        violations.map((v) => `${v.id} (${v.impact}) ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`),
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
+}

@@ -16,6 +16,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { z } from "zod";
+import { repoRoot } from "../../../kit/paths.ts";
 import { renderSvg } from "../charts/render.ts";
 
 const axisSchema = z.strictObject({
@@ -107,7 +108,7 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
   if (chart.kind === "line") {
     const points = chart.rows.length / Math.max(1, series.length) <= 20;
     return {
-      width: 400,
+      width: 320,
       height: 200,
       data: { values },
       // Points mark the measurements while there are few; a long series is a curve.
@@ -130,7 +131,7 @@ export function chartSpec(chart: ChartData): TopLevelSpec {
   const x = { field: "y", type: "quantitative", title: axisTitle(chart.y), scale: chart.y.log ? { type: "log" } : {}, axis: { tickCount: 5 } } as const;
   const offset = grouped ? { yOffset: { field: "series", type: "nominal", sort: series } } : {};
   return {
-    width: 400,
+    width: 320,
     height: grouped ? { step: 16, for: "offset" } : { step: 22 },
     data: { values: values.map((v) => ({ ...v, x: String(v.x) })) },
     layer: [
@@ -161,12 +162,21 @@ export function chartTable(chart: ChartData): { caption: string; head: string[];
   return { caption: chart.label, head, rows };
 }
 
-/** Bump when chartSpec or the look of the charts changes, so cached SVG is drawn again. */
-const chartVersion = 5;
+/**
+ * What the drawing depends on besides the data: this module and the renderer's source, and the
+ * versions of Vega and Vega-Lite. Part of the cache key, so a change to any of them draws again.
+ */
+let drawingCode: Promise<string> | undefined;
+const drawingIdentity = () =>
+  (drawingCode ??= Promise.all([
+    readFile(new URL(import.meta.url), "utf8"),
+    readFile(new URL("../charts/render.ts", import.meta.url), "utf8"),
+    ...["vega", "vega-lite"].map(async (pkg) => (JSON.parse(await readFile(path.join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version),
+  ]).then((parts) => createHash("sha256").update(parts.join("\0")).digest("hex")));
 
-/** The chart as SVG, drawn once per distinct chart line and then read from the cache. */
+/** The chart as SVG, drawn once per distinct chart line and drawing code, then read from the cache. */
 export async function drawChart(chart: ChartData, cacheDir: string | null): Promise<string> {
-  const key = createHash("sha256").update(JSON.stringify([chartVersion, chart])).digest("hex").slice(0, 16);
+  const key = createHash("sha256").update(JSON.stringify([await drawingIdentity(), chart])).digest("hex").slice(0, 16);
   const file = cacheDir ? path.join(cacheDir, `${key}.svg`) : null;
   const cached = file ? await readFile(file, "utf8").catch(() => undefined) : undefined;
   if (cached) return cached;

@@ -85,7 +85,10 @@ export function benchReport(results: BenchResults): string[] {
     const values = variants.map((v, i) => `${variantLabel[v]} ${formatValue(headline.medians[i]!, headline.unit)}`);
     // "median" once: some figure names already say it.
     lines.push(`${headline.name} (${/\bmedian\b/.test(headline.name) ? "" : "median, "}${headline.better} is better):`);
-    lines.push(`  ${values.join(" → ")}${compared ? `: ${compare(headline.medians[0]!, headline.medians.at(-1)!, headline)}` : ""}`);
+    // With three variants, name the two compared: "better" after "your code" would read as about yours.
+    const verdict = compare(headline.medians[0]!, headline.medians.at(-1)!, headline);
+    const which = variants.length > 2 ? `${variantLabel[variants.at(-1)!].replace(/^the /, "")} against ${variantLabel[variants[0]!].replace(/^the /, "")}, ` : "";
+    lines.push(`  ${values.join(" → ")}${compared ? `: ${which}${verdict}` : ""}`);
     lines.push("");
   }
 

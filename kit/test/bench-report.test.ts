@@ -17,6 +17,11 @@ test("the headline comes first, as a sentence with both medians and the verdict"
   assert.equal(lines[1], "  the starter 10,020 keys → your code 20 keys: 501× lower, better");
 });
 
+test("with the solution measured too, the headline's verdict names the two codes it compares", () => {
+  const lines = benchReport(results({ starter: [lab05(10_020, 40, 1, 1.1)], yours: [lab05(10_020, 40, 1, 1.1)], solution: [lab05(20, 1.2, 0, 1.2)] }));
+  assert.equal(lines[1], "  the starter 10,020 keys → your code 10,020 keys → the solution 20 keys: solution against starter, 501× lower, better");
+});
+
 test("a row that is already a ratio gets no starter/yours ratio, only better or worse", () => {
   const lines = benchReport(results({ starter: [lab05(100, 40, 1, 1.1)], yours: [lab05(20, 1.2, 0, 1.2)] }));
   const row = lines.find((l) => l.startsWith("app: deep page ÷ page 1 time"))!;

@@ -25,7 +25,7 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
       assert.equal(limit!.value, policy!.value, `expected RateLimit to name the same policy as RateLimit-Policy ("${policy!.value}"); got ${JSON.stringify(limitHeader)}`);
       const r = intParam("RateLimit", limit!, "r", limitHeader);
       const t = intParam("RateLimit", limit!, "t", limitHeader);
-      assert.ok(t >= 0 && t <= WINDOW_SECONDS, `expected t (the effective window: seconds in which to use no more than r) between 0 and ${WINDOW_SECONDS}; got ${JSON.stringify(limitHeader)}`);
+      assert.ok(t >= 0 && t <= WINDOW_SECONDS, `expected t (seconds until more quota is made available) between 0 and ${WINDOW_SECONDS}; got ${JSON.stringify(limitHeader)}`);
       seen.push(r);
     }
     assert.deepEqual(seen, [3, 2, 1, 0, 0], `expected r (the requests left) to be 3, 2, 1, 0 over ${LIMIT} admitted requests and 0 on the refused one; got ${seen.join(", ")}`);

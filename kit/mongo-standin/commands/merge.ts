@@ -8,7 +8,7 @@ import { aggregate } from 'mingo';
 import { CommandError, fromMingo, type Doc } from '../errors.ts';
 import { valueAt } from '../indexes.ts';
 import type { Store } from '../store.ts';
-import type { UpdateSpec } from './updates.ts';
+import { checkUpdatePipeline, type UpdateSpec } from './updates.ts';
 import { insertDocument, updateOne } from './write.ts';
 
 export type WhenMatched = 'merge' | 'replace' | 'keepExisting' | 'fail' | Doc[];
@@ -63,6 +63,8 @@ function mergeOne(store: Store, spec: MergeSpec, doc: Doc, filter: Doc, commandV
     return false;
   }
   if (Array.isArray(whenMatched)) {
+    // Checked when a document is written, as mongod parses the update then.
+    checkUpdatePipeline(whenMatched);
     const variables = pipelineVariables(spec, doc, commandVariables);
     const matched = existing ? updateOne(existing, whenMatched, { filter, multi: false, upsert: false, variables }).matched > 0 : false;
     // Not matched: the document itself is inserted, not the pipeline's output.

@@ -76,6 +76,12 @@ forEachTarget('aggregate $merge', (target) => {
     assert.deepEqual(await sorted(into), [{ _id: 1, a: 30, keep: true, seen: 'from-1' }, { _id: 2, a: 200 }]);
   });
 
+  it('a whenMatched pipeline allows only update stages (InvalidOptions, 72), checked when a document is written', async () => {
+    const { src, into } = await matchedAndNot();
+    await merge(src, { into, whenMatched: [{ $group: { _id: null } }] }, [{ $match: { nothing: true } }]);
+    await rejectsWith(merge(src, { into, whenMatched: [{ $group: { _id: null } }] }), { code: 72, message: /\$group is not allowed to be used within an update/ });
+  });
+
   it('whenNotMatched "discard" drops unmatched documents', async () => {
     const { src, into } = await matchedAndNot();
     await merge(src, { into, whenMatched: 'replace', whenNotMatched: 'discard' });

@@ -75,14 +75,18 @@ function optionalString(spec: Doc, field: string, where: string): string | undef
   throw new CommandError('TypeMismatch', `BSON field '${where}.${field}' is the wrong type '${typeName(value)}', expected type 'string'`);
 }
 
+const INTERNAL_DBS = new Set(['admin', 'local', 'config']);
+
 function checkTarget(stage: string, db: string, coll: string): void {
   if (!db || !coll || coll.includes('$') || /[/\\. "$\0]/.test(db)) {
     throw new CommandError('InvalidNamespace', `Invalid ${stage} target namespace, ${db}.${coll}`);
   }
+  const out = stage === '$out';
   if (coll.startsWith('system.')) {
-    throw stage === '$out'
-      ? CommandError.location(17385, `Can't $out to special collection: ${coll}`)
-      : CommandError.location(31319, `Cannot $merge to special collection: ${coll}`);
+    throw out ? CommandError.location(17385, `Can't $out to special collection: ${coll}`) : CommandError.location(31319, `Cannot $merge to special collection: ${coll}`);
+  }
+  if (INTERNAL_DBS.has(db)) {
+    throw out ? CommandError.location(31321, `Can't $out to internal database: ${db}`) : CommandError.location(31320, `Cannot $merge to internal database: ${db}`);
   }
 }
 

@@ -176,6 +176,7 @@ forEachTarget('aggregate $merge', (target) => {
       [{ into, whenNotMatched: 1 }, 14], [{ into, let: 1, whenMatched: [] }, 14],
       [{ into, whenMatched: 'keepExisting', whenNotMatched: 'discard' }, 51181], [{ into, whenMatched: 'fail', whenNotMatched: 'fail' }, 51181],
       [{ into, whenMatched: 'replace', let: { v: 1 } }, 51199], [{ into, whenMatched: [], let: { new: 1 } }, 51273],
+      [{ into, on: ['_id', '_id'] }, 31465], [{ into: 'system.mine' }, 31319], [{ into: { db: 'config', coll: 'mine' } }, 31320],
     ];
     for (const [spec, code] of cases) {
       await rejectsWith(src.aggregate([{ $merge: spec }]).toArray(), { code, message: /./ }).catch((err: Error) => {

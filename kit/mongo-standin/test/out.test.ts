@@ -92,6 +92,8 @@ forEachTarget('aggregate $out', (target) => {
     await rejectsWith(c.aggregate([{ $out: { coll: 'x' } }]).toArray(), { code: 40414, message: /\$out\.db/ });
     await rejectsWith(c.aggregate([{ $out: { db: target().db.databaseName, coll: 'x', extra: 1 } }]).toArray(), { code: 40415 });
     await rejectsWith(c.aggregate([{ $out: { db: target().db.databaseName, coll: 5 } }]).toArray(), { code: 14, codeName: 'TypeMismatch' });
+    await rejectsWith(c.aggregate([{ $out: 'system.mine' }]).toArray(), { code: 17385 });
+    await rejectsWith(c.aggregate([{ $out: { db: 'admin', coll: 'mine' } }]).toArray(), { code: 31321 });
   });
 
   it('spec: refuses a linearizable read concern (InvalidOptions, 72)', async () => {

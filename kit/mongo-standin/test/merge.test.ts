@@ -38,6 +38,16 @@ forEachTarget('aggregate $merge', (target) => {
     assert.ok(Long.fromValue(reply.cursor.id).isZero());
   });
 
+  it('spec: merges the same with readConcern majority, local and available', async () => {
+    const c = await seeded();
+    for (const level of ['majority', 'local', 'available'] as const) {
+      const into = uniqueName('into');
+      const src = target().db.collection<Loose>(c.collectionName, { readConcern: { level } });
+      await src.aggregate([{ $sort: { x: 1 } }, { $match: { _id: { $gt: 1 } } }, { $merge: { into } }]).toArray();
+      assert.deepEqual(await sorted(into), [{ _id: 2, x: 22 }, { _id: 3, x: 33 }], level);
+    }
+  });
+
   it('whenMatched "merge" (the default) sets the new fields on the match; whenNotMatched "insert" (the default) inserts', async () => {
     const { src, into } = await matchedAndNot();
     await merge(src, { into });

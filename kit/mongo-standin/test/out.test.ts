@@ -96,6 +96,15 @@ forEachTarget('aggregate $out', (target) => {
     await rejectsWith(c.aggregate([{ $out: { db: 'admin', coll: 'mine' } }]).toArray(), { code: 31321 });
   });
 
+  it('spec: writes the same with readConcern majority, local and available', async () => {
+    const c = await seeded();
+    for (const level of ['majority', 'local', 'available'] as const) {
+      const out = uniqueName('out');
+      await target().db.collection<Loose>(c.collectionName, { readConcern: { level } }).aggregate(specPipeline(out)).toArray();
+      assert.deepEqual(await sorted(out), [{ _id: 2, x: 22 }, { _id: 3, x: 33 }], level);
+    }
+  });
+
   it('spec: refuses a linearizable read concern (InvalidOptions, 72)', async () => {
     const c = target().db.collection<Loose>((await seeded()).collectionName, { readConcern: { level: 'linearizable' } });
     await rejectsWith(c.aggregate(specPipeline(uniqueName('out'))).toArray(), { code: 72, codeName: 'InvalidOptions' });

@@ -25,6 +25,7 @@ export const Codes = {
   CommandNotSupported: [115, 'CommandNotSupported'],
   InvalidPipelineOperator: [168, 'InvalidPipelineOperator'],
   DuplicateKey: [11000, 'DuplicateKey'],
+  MergeStageNoMatchingDocument: [13113, 'MergeStageNoMatchingDocument'],
   NotWritablePrimary: [10107, 'NotWritablePrimary'],
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
   NotPrimaryNoSecondaryOk: [13435, 'NotPrimaryNoSecondaryOk'],

@@ -52,6 +52,7 @@ export class ReplicaSet {
       // A time beyond the primary's (gossiped from elsewhere) is clamped so the wait always ends.
       waitForOptime: (time) => (primary ? Promise.resolve() : this.#waitFor(min(order(time), order(this.#primaryTime)))),
       waitForReplication: () => this.#waitFor(order(this.#primaryTime)),
+      ...(primary ? {} : { primaryStore: () => this.stores[0]! }),
     };
   }
 

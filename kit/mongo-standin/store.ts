@@ -139,15 +139,37 @@ export class Store {
   ensureCollection(db: string, name: string): Collection {
     const existing = this.collection(db, name);
     if (existing) return existing;
-    if (!name || name.includes('$') || name.startsWith('system.')) {
-      throw new CommandError('InvalidNamespace', `Invalid collection name: ${db}.${name}`);
-    }
-    let colls = this.databases.get(db);
-    if (!colls) this.databases.set(db, (colls = new Map()));
+    checkCollectionName(db, name);
     const coll = new Collection(db, name, (op) => this.listener(op));
-    colls.set(name, coll);
+    this.#place(coll);
     this.listener({ op: 'createCollection', db, coll: name });
     return coll;
+  }
+
+  #place(coll: Collection): void {
+    let colls = this.databases.get(coll.db);
+    if (!colls) this.databases.set(coll.db, (colls = new Map()));
+    colls.set(coll.name, coll);
+  }
+
+  /**
+   * A new collection built off to the side to replace `db.name` whole ($out): nothing sees it and
+   * its changes are held back until `commit()` puts it in place of the old one (if any) and sends
+   * them on, after a drop of the old one, so that secondaries rebuild it the same way.
+   */
+  staging(db: string, name: string): { coll: Collection; commit(): void } {
+    checkCollectionName(db, name);
+    const held: OplogOp[] = [];
+    let live = false;
+    const coll = new Collection(db, name, (op) => (live ? this.listener(op) : held.push(op)));
+    const commit = () => {
+      if (this.collection(db, name)) this.listener({ op: 'dropCollection', db, coll: name });
+      this.#place(coll);
+      this.listener({ op: 'createCollection', db, coll: name });
+      held.forEach((op) => this.listener(op));
+      live = true;
+    };
+    return { coll, commit };
   }
 
   dropCollection(db: string, name: string): boolean {
@@ -161,6 +183,12 @@ export class Store {
   dropDatabase(db: string): void {
     this.databases.delete(db);
     this.listener({ op: 'dropDatabase', db });
+  }
+}
+
+function checkCollectionName(db: string, name: string): void {
+  if (!name || name.includes('$') || name.startsWith('system.')) {
+    throw new CommandError('InvalidNamespace', `Invalid collection name: ${db}.${name}`);
   }
 }
 

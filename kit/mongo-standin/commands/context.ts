@@ -17,6 +17,11 @@ export interface MemberState {
   waitForOptime(time: Timestamp): Promise<void>;
   /** Resolves once the secondaries have applied everything written so far (w: "majority" or w > 1). */
   waitForReplication(): Promise<void>;
+  /**
+   * The primary's data, on a secondary: an aggregate with `$out`/`$merge` that a secondary runs
+   * (MongoDB 5.0+) reads there and writes on the primary. Absent on the primary and a standalone.
+   */
+  primaryStore?(): Store;
 }
 
 export interface Context {

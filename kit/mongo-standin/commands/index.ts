@@ -9,6 +9,7 @@ import { indexCommands } from './indexes.ts';
 import { namespaceCommands } from './namespaces.ts';
 import { readCommands } from './read.ts';
 import { writeCommands } from './write.ts';
+import { writesResults } from './write-stages.ts';
 
 const handlers: Record<string, Handler> = {
   ...handshakeCommands, ...readCommands, ...writeCommands, ...bulkWriteCommands, ...indexCommands, ...namespaceCommands,
@@ -64,7 +65,8 @@ export async function runCommand(cmd: Doc, ctx: Context): Promise<Doc> {
     const afterClusterTime = (cmd.readConcern as Doc | undefined)?.afterClusterTime;
     if (afterClusterTime instanceof Timestamp) await ctx.member.waitForOptime(afterClusterTime);
     reply = await handler(cmd, ctx);
-    if (WRITES.has(name) && wantsAcknowledgementFromSecondaries(cmd)) await ctx.member.waitForReplication();
+    const writes = WRITES.has(name) || (name === 'aggregate' && writesResults(cmd));
+    if (writes && wantsAcknowledgementFromSecondaries(cmd)) await ctx.member.waitForReplication();
   } catch (err) {
     reply = errorReply(err);
   }

@@ -5,6 +5,7 @@ import { CommandError, unsupported, type Doc } from '../errors.ts';
 import { runFind, type FindSpec } from '../planner.ts';
 import { collectionName, nonNegative, optionalCount, optionalDoc, letVariables, refuseCollation, type Context, type Handler } from './context.ts';
 import { checkProjection, project } from './projection.ts';
+import { checkWriteStages, resultWriter } from './write-stages.ts';
 
 function findSpec(cmd: Doc): FindSpec & { projection?: Doc } {
   refuseCollation(cmd, 'find');
@@ -91,8 +92,7 @@ function valuesOnPath(value: unknown, parts: string[]): unknown[] {
 }
 
 const REFUSED_STAGES: Record<string, string> = {
-  $changeStream: 'change streams ($changeStream)', $out: 'the aggregation stage $out', $merge: 'the aggregation stage $merge',
-  $currentOp: 'the aggregation stage $currentOp', $collStats: 'the aggregation stage $collStats',
+  $changeStream: 'change streams ($changeStream)', $currentOp: 'the aggregation stage $currentOp', $collStats: 'the aggregation stage $collStats',
   $indexStats: 'the aggregation stage $indexStats', $listSessions: 'the aggregation stage $listSessions', $search: 'Atlas Search ($search)',
 };
 
@@ -105,6 +105,7 @@ function checkPipeline(pipeline: Doc[]): void {
     if (Object.hasOwn(REFUSED_STAGES, op)) throw unsupported(REFUSED_STAGES[op]!);
     if (op === '$project' && stage[op] && typeof stage[op] === 'object' && !Array.isArray(stage[op])) checkProjection(stage[op] as Doc);
   }
+  checkWriteStages(pipeline);
 }
 
 function runPipeline(ctx: Context, source: Doc[], pipeline: Doc[], variables: Doc | undefined): Doc[] {
@@ -127,21 +128,25 @@ const aggregate: Handler = (cmd, ctx) => {
   if (!cursorOpts) throw new CommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const target = cmd.aggregate;
   const variables = letVariables(cmd);
+  // A pipeline ending in $out or $merge writes its results and answers an empty cursor.
+  const writer = resultWriter(cmd, ctx, variables);
+  const reading = writer ? pipeline.slice(0, -1) : pipeline;
   let source: Doc[];
-  let rest = pipeline;
+  let rest = reading;
   let ns: string;
   if (target === 1) {
-    if (Object.keys(pipeline[0] ?? {})[0] === '$documents') source = [], ns = `${ctx.db}.$cmd.aggregate`;
+    if (Object.keys(reading[0] ?? {})[0] === '$documents') source = [], ns = `${ctx.db}.$cmd.aggregate`;
     else throw unsupported('a collectionless aggregate other than $documents');
   } else {
     const name = collectionName(cmd, 'aggregate');
-    const leading = leadingFind(pipeline);
+    const leading = leadingFind(reading);
     source = runFind(ctx.store.collection(ctx.db, name), { ...leading.spec, variables }).docs();
     rest = leading.rest;
     ns = `${ctx.db}.${name}`;
   }
   const docs = rest.length ? runPipeline(ctx, source, rest, variables) : source;
-  return ctx.cursors.first(ns, docs, nonNegative(cursorOpts, 'batchSize'));
+  if (writer) writer(docs);
+  return ctx.cursors.first(ns, writer ? [] : docs, nonNegative(cursorOpts, 'batchSize'));
 };
 
 /**

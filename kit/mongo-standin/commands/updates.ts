@@ -24,8 +24,21 @@ export function isReplacement(u: UpdateSpec): u is Doc {
   return !Array.isArray(u) && !Object.keys(u).some((k) => k.startsWith('$'));
 }
 
+/** The stages mongod runs in an update pipeline (and a $merge whenMatched pipeline); others are InvalidOptions. */
+const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith', '$fill']);
+
+export function checkUpdatePipeline(stages: Doc[]): Doc[] {
+  for (const stage of stages) {
+    const name = stage && typeof stage === 'object' ? Object.keys(stage)[0] : undefined;
+    if (name !== undefined && name.startsWith('$') && !UPDATE_STAGES.has(name)) {
+      throw new CommandError('InvalidOptions', `${name} is not allowed to be used within an update`);
+    }
+  }
+  return stages;
+}
+
 export function checkUpdateSpec(u: unknown): UpdateSpec {
-  if (Array.isArray(u)) return u as Doc[];
+  if (Array.isArray(u)) return checkUpdatePipeline(u as Doc[]);
   if (!u || typeof u !== 'object') throw new CommandError('FailedToParse', 'Update argument must be either an object or an array');
   const keys = Object.keys(u);
   const operators = keys.filter((k) => k.startsWith('$'));

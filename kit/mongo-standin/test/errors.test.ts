@@ -69,13 +69,6 @@ describe('features the stand-in leaves out [stand-in only: a real MongoDB suppor
   const refused = (promise: Promise<unknown>, feature: RegExp) =>
     rejectsWith(promise, { code: 115, codeName: 'CommandNotSupported', message: new RegExp(`${feature.source}.*not supported by the MongoDB stand-in`) });
 
-  it('$out and $merge', async () => {
-    await coll().insertOne({ a: 1 });
-    await refused(coll().aggregate([{ $out: 'copy' }]).toArray(), /\$out/);
-    await refused(coll().aggregate([{ $match: {} }, { $merge: { into: 'copy' } }]).toArray(), /\$merge/);
-    assert.deepEqual(await client.db('refusals').listCollections({ name: 'copy' }).toArray(), []);
-  });
-
   it('views', async () => {
     await refused(client.db('refusals').createCollection('v', { viewOn: 'c', pipeline: [] }), /views/);
   });

@@ -98,6 +98,26 @@ for (const real of [false, true]) {
       }
     });
 
+    it('runs an aggregate with $merge or $out on a secondary, which writes on the primary (MongoDB 5.0+)', async () => {
+      const source = client.db(dbName).collection('writeSource');
+      const docs = [{ _id: 1, n: 1 }, { _id: 2, n: 2 }];
+      await source.insertMany(docs as never[], { writeConcern: { w: 'majority' } });
+      const read = (name: string, readPreference: 'primary' | 'secondary') => client.db(dbName).collection(name).find({}, { readPreference }).sort({ _id: 1 }).toArray();
+      const [, mergedOn] = await answeredBy('aggregate', () => source.aggregate([{ $merge: { into: 'merged' } }], { readPreference: 'secondary' }).toArray());
+      assert.ok(secondaries().includes(mergedOn), `the $merge ran on ${mergedOn}`);
+      assert.deepEqual(await read('merged', 'primary'), docs);
+      const [, outOn] = await answeredBy('aggregate', () =>
+        source.aggregate([{ $set: { copy: true } }, { $out: 'copied' }], { readPreference: 'secondary', writeConcern: { w: 'majority' } }).toArray());
+      assert.ok(secondaries().includes(outOn), `the $out ran on ${outOn}`);
+      const copies = docs.map((d) => ({ ...d, copy: true }));
+      assert.deepEqual(await read('copied', 'primary'), copies);
+      // Replicated like any write: a secondary gets the results too (at once on the stand-in after w: "majority").
+      assert.deepEqual(await eventually(async () => {
+        const onSecondary = await read('copied', 'secondary');
+        return onSecondary.length === docs.length ? onSecondary : undefined;
+      }), copies);
+    });
+
     if (real) {
       it('stale reads inside the replication lag [stand-in only: a real set has no configurable lag]', (t) => t.skip('needs the stand-in\'s configured lag'));
       return;

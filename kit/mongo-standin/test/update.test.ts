@@ -216,6 +216,13 @@ forEachTarget('update: _id rules', (target) => {
     assert.deepEqual(await c.findOne({ _id: 1 }), { _id: 1, copied: 1, total: 11 });
   });
 
+  it('a pipeline-style update allows only the reshaping stages: $match or $group is InvalidOptions (72)', async () => {
+    const c = await seeded();
+    await rejectsWith(c.updateOne({ _id: 1 }, [{ $match: { a: 1 } }]), { code: 72, message: /\$match is not allowed to be used within an update/ });
+    await rejectsWith(c.updateMany({}, [{ $set: { b: 1 } }, { $group: { _id: null } }]), { code: 72 });
+    assert.equal(await c.countDocuments({ b: 1 }), 0);
+  });
+
   it('a pipeline-style upsert keeps the filter\'s _id', async () => {
     const c = await seeded();
     const result = await c.updateOne({ _id: 'p' }, [{ $set: { made: 'by pipeline' } }], { upsert: true });

@@ -2,16 +2,18 @@
 // Times are asserted only as lower bounds (the budget makes them so; load only makes them longer).
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BSON } from "bson";
 import { MongoClient, MongoServerError, type MongoClientOptions } from "mongodb";
 import { spawnTied } from "../lifecycle.ts";
+import { FrameSplitter, MORE_TO_COME, OP_MSG, OP_QUERY, encodeReply } from "../mongo-standin/framing.ts";
 import { startMongoStandin, type MongoStandin } from "../mongo-standin/index.ts";
 import { MemberBudget } from "../services/mongo-governor-budget.ts";
-import { helloWithoutCompression, rewriteHelloReply } from "../services/mongo-governor-wire.ts";
-import { startMongoGovernor, type MongoGovernor, type MongoGovernorOptions } from "../services/index.ts";
+import { helloWithoutCompression, readHeader, rewriteHelloReply } from "../services/mongo-governor-wire.ts";
+import { startMongoGovernor, type GovernorStats, type MongoGovernor, type MongoGovernorOptions } from "../services/index.ts";
 import { getFreePort } from "../services/ports.ts";
 
 const quick: MongoClientOptions = { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 };
@@ -163,6 +165,62 @@ describe("the MongoDB governor in front of the stand-in's replica set", () => {
     assert.deepEqual(secondaries.map((m) => m.byCommand.find ?? 0).sort(), [0, 1]);
     assert.equal(governor.stats().total.operations, 2);
   });
+  test("a streaming hello (one request, replies with moreToCome) is rewritten reply after reply", async () => {
+    // mongod 4.4+ streams hello to the driver's monitor: replies flagged moreToCome, each answered by the
+    // next without a request. The stand-in polls, so a tiny fake member streams two replies per exhaust hello.
+    const EXHAUST_ALLOWED = 1 << 16;
+    let address = "";
+    const member = net.createServer((socket) => {
+      const frames = new FrameSplitter();
+      socket.on("error", () => socket.destroy());
+      socket.on("data", (chunk: Buffer) => {
+        for (const frame of frames.push(chunk)) {
+          const { requestId, opCode } = readHeader(frame);
+          const reply = () => encodeReply({ requestId, legacy: opCode === OP_QUERY, moreToCome: false, command: {} },
+            { ok: 1, isWritablePrimary: true, ismaster: true, setName: "rs0", hosts: [address], primary: address, me: address, minWireVersion: 0, maxWireVersion: 25 });
+          if (opCode !== OP_MSG || (frame.readUInt32LE(16) & EXHAUST_ALLOWED) === 0) {
+            socket.write(reply());
+            continue;
+          }
+          const first = reply();
+          first.writeUInt32LE(MORE_TO_COME, 16);
+          const second = reply();
+          second.writeInt32LE(first.readInt32LE(4), 8); // responseTo: the reply before it
+          socket.write(Buffer.concat([first, second]));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => member.listen(0, "127.0.0.1", resolve));
+    address = `127.0.0.1:${(member.address() as net.AddressInfo).port}`;
+    const governor = await startMongoGovernor({ upstream: `mongodb://${address}/?directConnection=true`, opsPerSecond: 10 });
+    const [host, port] = governor.hosts[0]!.split(":");
+    const socket = net.connect({ host: host!, port: Number(port) });
+    try {
+      const body = BSON.serialize({ hello: 1, topologyVersion: { processId: 1, counter: 0 }, maxAwaitTimeMS: 10000, $db: "admin" });
+      const request = Buffer.alloc(21);
+      request.writeInt32LE(21 + body.length, 0);
+      request.writeInt32LE(42, 4);
+      request.writeInt32LE(OP_MSG, 12);
+      request.writeUInt32LE(EXHAUST_ALLOWED, 16);
+      socket.write(Buffer.concat([request, body]));
+      const replies: Buffer[] = [];
+      const frames = new FrameSplitter();
+      while (replies.length < 2) {
+        const [chunk] = (await once(socket, "data")) as [Buffer];
+        replies.push(...frames.push(chunk));
+      }
+      assert.deepEqual(replies.map((r) => r.readUInt32LE(16) & MORE_TO_COME), [MORE_TO_COME, 0]);
+      for (const reply of replies) {
+        const hello = BSON.deserialize(reply.subarray(21));
+        assert.deepEqual([hello.hosts, hello.primary, hello.me], [governor.hosts, governor.hosts[0], governor.hosts[0]]);
+      }
+      assert.equal(governor.stats().total.exempt.hello, 1);
+    } finally {
+      socket.destroy();
+      await governor.close();
+      await new Promise((resolve) => member.close(resolve));
+    }
+  });
 });
 
 describe("the MongoDB governor's lifecycle", () => {
@@ -207,10 +265,10 @@ describe("the MongoDB governor's lifecycle", () => {
     await assert.rejects(startMongoGovernor({ upstream: `mongodb://127.0.0.1:${closed}/?directConnection=true`, opsPerSecond: 10, discoveryTimeoutMs: 300 }), /did not answer hello within 300 ms/);
   });
 
-  test("the CLI prints a URI that works, and stops cleanly on SIGTERM", async () => {
+  test("the CLI prints a URI that works, serves its counters, and stops cleanly on SIGTERM", async () => {
     const standin = await startMongoStandin();
     const cli = fileURLToPath(new URL("../services/mongo-governor-cli.ts", import.meta.url));
-    const child = spawnTied(process.execPath, [cli, "--upstream", standin.uri, "--ops", "100"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnTied(process.execPath, [cli, "--upstream", standin.uri, "--ops", "100", "--stats-port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d));
     try {
@@ -220,6 +278,11 @@ describe("the MongoDB governor's lifecycle", () => {
       const client = new MongoClient(uri, quick);
       await client.db("gov").collection("cli").insertOne({ ok: true });
       await client.close();
+      for (let i = 0; i < 100 && !stderr.includes("/stats"); i++) await sleep(20); // stderr may trail stdout
+      const statsUrl = /counters at (http:\S+\/stats)/.exec(stderr)?.[1];
+      assert.ok(statsUrl, stderr);
+      const stats = (await (await fetch(statsUrl)).json()) as GovernorStats;
+      assert.deepEqual(stats.total.byCommand, { insert: 1 });
     } finally {
       child.kill("SIGTERM");
       const [code] = await once(child, "exit");

@@ -44,6 +44,20 @@ export function addCounters(sum: GovernorCounters, part: GovernorCounters): Gove
   return sum;
 }
 
+let turnStart: number | undefined;
+
+/**
+ * The time the event loop's current turn began (ms, performance.now()): every request read in one turn
+ * arrived together, however long the governor (sharing a busy CPU) takes to get through them.
+ */
+export function turnClock(): number {
+  if (turnStart === undefined) {
+    turnStart = performance.now();
+    setImmediate(() => (turnStart = undefined));
+  }
+  return turnStart;
+}
+
 export class MemberBudget {
   readonly #intervalMs: number;
   readonly #toleranceMs: number;
@@ -53,11 +67,16 @@ export class MemberBudget {
   #nextFree = -Infinity;
   #counters = emptyCounters();
 
-  constructor(options: BudgetOptions, now: () => number = () => performance.now()) {
+  constructor(options: BudgetOptions, now: () => number = turnClock) {
     this.#intervalMs = 1000 / options.opsPerSecond;
     this.#toleranceMs = (options.burst - 1) * this.#intervalMs;
     this.#maxWaitMs = options.maxWaitMs;
     this.#now = now;
+  }
+
+  /** The budget's clock: a wait returned by reserve() runs from this time. */
+  now(): number {
+    return this.#now();
   }
 
   /**

@@ -105,7 +105,7 @@ export class MemberListener {
         send(frame);
       };
       if (waitMs === 0) return () => void (open && forward());
-      const due = performance.now() + waitMs;
+      const due = this.budget.now() + waitMs;
       waiting++;
       this.budget.queued(1);
       return () => new Promise<void>((resolve) => {

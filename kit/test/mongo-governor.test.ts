@@ -46,10 +46,14 @@ describe("the MongoDB governor on a single stand-in server", () => {
   after(() => standin.close());
 
   test("slows a client over its budget: 160 concurrent finds at 50 ops/s, burst 10, take (160 - 10) / 50 s and 150 wait", async () => {
-    // Every find gets a connection of its own before the clock starts (pings are not counted), so the 160
-    // arrive together, as 160 concurrent requests from an app's pool would.
+    // Every find gets a ready connection of its own before the clock starts (pings are not counted), so the
+    // 160 arrive together, as 160 concurrent requests from an app's warm pool would.
     await withGovernor({ upstream: standin.uri, opsPerSecond: 50, burst: 10 }, { maxPoolSize: 160, maxConnecting: 160 }, async (governor, client) => {
+      let ready = 0;
+      client.on("connectionReady", () => ready++);
       await Promise.all(Array.from({ length: 160 }, () => client.db("admin").command({ ping: 1 })));
+      for (let i = 0; i < 400 && ready < 160; i++) await sleep(50);
+      assert.equal(ready, 160, "the pool did not open 160 connections");
       const items = client.db("gov").collection("items");
       const started = performance.now();
       await Promise.all(Array.from({ length: 160 }, (_, i) => items.findOne({ i })));

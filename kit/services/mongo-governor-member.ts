@@ -27,7 +27,7 @@ export interface MemberTarget {
 export class MemberListener {
   readonly target: MemberTarget;
   readonly budget: MemberBudget;
-  /** What the member said it was in the last hello reply that passed through. */
+  /** What the member said it was in the last hello reply that passed through (set first from discovery). */
   role: MemberRole = "unknown";
   /** Upstream member address (lower case) -> the governor's listener address, shared by all listeners. */
   readonly #addresses: ReadonlyMap<string, string>;

@@ -91,7 +91,8 @@ export const moreToCome = (frame: Buffer, opCode: number): boolean => opCode ===
 
 export type MemberRole = "primary" | "secondary" | "arbiter" | "standalone" | "mongos" | "other" | "unknown";
 
-function roleOf(hello: Document): MemberRole {
+/** What a member is, by its hello reply. */
+export function roleOf(hello: Document): MemberRole {
   if (hello.ok !== 1 && hello.ok !== 1.0) return "unknown";
   if (hello.msg === "isdbgrid") return "mongos";
   if (hello.setName === undefined) return "standalone";

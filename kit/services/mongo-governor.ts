@@ -4,7 +4,7 @@
 import { MongoClient } from "mongodb";
 import { addCounters, emptyCounters, type GovernorCounters } from "./mongo-governor-budget.ts";
 import { MemberListener, type MemberTarget } from "./mongo-governor-member.ts";
-import type { MemberRole } from "./mongo-governor-wire.ts";
+import { roleOf, type MemberRole } from "./mongo-governor-wire.ts";
 import { redact } from "./mongo.ts";
 
 export { EXEMPT_COMMANDS } from "./mongo-governor-member.ts";
@@ -31,7 +31,7 @@ export interface MemberStats extends GovernorCounters {
   address: string;
   /** The member behind it, as the deployment names it. */
   upstream: string;
-  /** What the member said it was in the last hello that passed through ("unknown" before one did). */
+  /** What the member said it was in the last hello that passed through (at first, what the upstream's hello said). */
   role: MemberRole;
 }
 
@@ -90,14 +90,20 @@ function checkNumber(name: string, value: unknown, ok: (n: number) => boolean, w
   if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) bad(`"${name}" must be ${what}, got ${JSON.stringify(value)}`);
 }
 
-/** The members to govern: the set's members from its hello, or just the seeds for a direct connection or a standalone. */
-async function discover(upstream: string, parsed: ParsedUri, timeoutMs: number): Promise<{ members: string[]; setName?: string }> {
+/**
+ * The members to govern, with what each is as far as the upstream's hello tells: the set's members, or
+ * just the seeds for a direct connection or a deployment that is not a replica set.
+ */
+async function discover(upstream: string, parsed: ParsedUri, timeoutMs: number): Promise<{ members: [string, MemberRole][]; setName?: string }> {
   const client = new MongoClient(upstream, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
   try {
     const hello = await client.db("admin").command({ hello: 1 }, { readPreference: "nearest" });
-    if (typeof hello.setName !== "string" || parsed.params.get("directConnection") === "true") return { members: parsed.seeds };
-    const listed = ["hosts", "passives", "arbiters"].flatMap((field) => (Array.isArray(hello[field]) ? (hello[field] as string[]) : []));
-    return { members: listed, setName: hello.setName };
+    if (typeof hello.setName !== "string" || parsed.params.get("directConnection") === "true") {
+      return { members: parsed.seeds.map((seed): [string, MemberRole] => [seed, roleOf(hello)]) };
+    }
+    const list = (field: string) => (Array.isArray(hello[field]) ? (hello[field] as string[]) : []);
+    const role = (address: string): MemberRole => (list("arbiters").includes(address) ? "arbiter" : address === hello.primary ? "primary" : "secondary");
+    return { members: ["hosts", "passives", "arbiters"].flatMap(list).map((a): [string, MemberRole] => [a, role(a)]), setName: hello.setName };
   } catch (err) {
     throw new Error(`mongo-governor: the upstream ${redact(upstream)} did not answer hello within ${timeoutMs} ms (${(err as Error).message})`, { cause: err });
   } finally {
@@ -120,7 +126,7 @@ export async function startMongoGovernor(options: MongoGovernorOptions): Promise
   const host = options.host ?? "127.0.0.1";
 
   const { members, setName } = await discover(options.upstream, parsed, discoveryTimeoutMs);
-  const targets = members.map(targetOf);
+  const targets = members.map(([address]) => targetOf(address));
   if (port !== 0 && port + targets.length - 1 > 65535) bad(`"port" ${port} leaves no room for ${targets.length} listeners`);
   const addresses = new Map<string, string>();
   const listeners: MemberListener[] = [];
@@ -129,6 +135,7 @@ export async function startMongoGovernor(options: MongoGovernorOptions): Promise
   try {
     for (const [i, target] of targets.entries()) {
       const listener = await MemberListener.listen(host, port === 0 ? 0 : port + i, target, budget, addresses);
+      listener.role = members[i]![1];
       listeners.push(listener);
       addresses.set(target.upstream.toLowerCase(), `${host}:${listener.port}`);
     }

@@ -19,6 +19,29 @@ function number(flag: string, raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
+const label = (value: string) => `"${value.replace(/[\\"]/g, "\\$&").replace(/\n/g, "\\n")}"`;
+
+/** The counters in Prometheus' text format, one series a member (and command), for a scrape or a curl. */
+function prometheusText(stats: GovernorStats): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+    lines.push(`# HELP mongo_governor_${name} ${help}`, `# TYPE mongo_governor_${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`mongo_governor_${name}{${labels}} ${value}`);
+  };
+  const members = stats.members.map((m) => [`member=${label(m.address)},upstream=${label(m.upstream)}`, m] as const);
+  const byName = (pick: (m: GovernorStats["members"][number]) => Record<string, number>) =>
+    members.flatMap(([labels, m]) => Object.entries(pick(m)).map(([name, n]): [string, number] => [`${labels},command=${label(name)}`, n]));
+  metric("member_info", "gauge", "A governed member and its role as its last hello gave it.", members.map(([labels, m]) => [`${labels},role=${label(m.role)}`, 1]));
+  metric("operations_total", "counter", "Operations forwarded to the member (they used its budget).", byName((m) => m.byCommand));
+  metric("exempt_total", "counter", "Handshake, monitoring and auth commands passed through without using the budget.", byName((m) => m.exempt));
+  metric("waited_total", "counter", "Operations that waited for the budget.", members.map(([labels, m]) => [labels, m.waited]));
+  metric("wait_seconds_total", "counter", "Time operations spent waiting for the budget.", members.map(([labels, m]) => [labels, m.totalWaitMs / 1000]));
+  metric("wait_seconds_max", "gauge", "The longest wait for the budget since the start or the last reset.", members.map(([labels, m]) => [labels, m.maxWaitMs / 1000]));
+  metric("queued", "gauge", "Operations waiting for the budget now.", members.map(([labels, m]) => [labels, m.queued]));
+  metric("shed_total", "counter", "Operations answered with an overload error: their wait would have passed maxWaitMs.", members.map(([labels, m]) => [labels, m.shed]));
+  return `${lines.join("\n")}\n`;
+}
+
 /** One line a member: its counters as a learner reads them. */
 function summary(stats: GovernorStats): string {
   return stats.members.map((m) => `  ${m.address} -> ${m.upstream} (${m.role}): ${m.operations} operations, ${m.waited} waited (longest ${Math.round(m.maxWaitMs)} ms), ${m.shed} shed, ${m.queued} queued`).join("\n");
@@ -65,10 +88,11 @@ try {
 
 let stats: http.Server | undefined;
 if (statsPort !== undefined) {
-  // GET /stats: the counters as JSON, the same object as stats() in code.
+  // GET /stats: the counters as JSON, the same object as stats() in code; GET /metrics: for Prometheus.
   stats = http.createServer((req, res) => {
-    if (req.url !== "/stats") return void res.writeHead(404).end("try /stats\n");
-    res.writeHead(200, { "content-type": "application/json" }).end(`${JSON.stringify(governor.stats(), null, 2)}\n`);
+    if (req.url === "/stats") return void res.writeHead(200, { "content-type": "application/json" }).end(`${JSON.stringify(governor.stats(), null, 2)}\n`);
+    if (req.url === "/metrics") return void res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(prometheusText(governor.stats()));
+    res.writeHead(404).end("try /stats or /metrics\n");
   });
   await new Promise<void>((resolve) => stats!.listen(statsPort, options.host ?? "127.0.0.1", resolve));
 }

@@ -145,6 +145,9 @@ describe("the MongoDB governor in front of the stand-in's replica set", () => {
 
   test("the driver sees rs0 with three members, all on the governor's ports", async () => {
     assert.match(governor.uri, /^mongodb:\/\/(127\.0\.0\.1:\d+,){2}127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);
+    const roles = () => governor.stats().members.map((m) => [m.upstream, m.role]);
+    const expected = standin.hosts.map((h, i) => [h, i === 0 ? "primary" : "secondary"]);
+    assert.deepEqual(roles(), expected, "roles as the upstream's hello gave them at start");
     const seen = new Map<string, string>();
     client.on("serverDescriptionChanged", (event) => seen.set(event.address, event.newDescription.type));
     await client.connect();
@@ -156,7 +159,7 @@ describe("the MongoDB governor in front of the stand-in's replica set", () => {
     assert.deepEqual(hello.hosts, governor.hosts);
     assert.equal(hello.primary, governor.hosts[0]);
     assert.equal(hello.me, governor.hosts[0]);
-    assert.deepEqual(governor.stats().members.map((m) => [m.upstream, m.role]), standin.hosts.map((h, i) => [h, i === 0 ? "primary" : "secondary"]));
+    assert.deepEqual(roles(), expected, "roles as the members' own hello replies give them");
   });
 
   test("a write is counted at the primary, a read with readPreference secondary at a secondary", async () => {
@@ -287,6 +290,9 @@ describe("the MongoDB governor's lifecycle", () => {
       assert.ok(statsUrl, stderr);
       const stats = (await (await fetch(statsUrl)).json()) as GovernorStats;
       assert.deepEqual(stats.total.byCommand, { insert: 1 });
+      const metrics = await (await fetch(statsUrl.replace(/stats$/, "metrics"))).text();
+      assert.match(metrics, /^mongo_governor_operations_total\{member="127\.0\.0\.1:\d+",upstream="127\.0\.0\.1:\d+",command="insert"\} 1$/m);
+      assert.match(metrics, /^mongo_governor_member_info\{.*,role="standalone"\} 1$/m);
     } finally {
       child.kill("SIGTERM");
       const [code] = await once(child, "exit");

@@ -109,6 +109,7 @@ export class MemberListener {
       waiting++;
       this.budget.queued(1);
       return () => new Promise<void>((resolve) => {
+        if (!open) return resolve(); // ended while an earlier request of this connection waited
         const timer = setTimeout(() => {
           timers.delete(timer);
           if (open) {

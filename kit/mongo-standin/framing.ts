@@ -9,12 +9,13 @@ export const MAX_BSON_BYTES = 16 * 1024 * 1024;
 /** MongoDB allows a command body a little headroom over one maximal document. */
 const MAX_BODY_BYTES = MAX_BSON_BYTES + 16 * 1024;
 
-const OP_REPLY = 1;
-const OP_QUERY = 2004;
-const OP_MSG = 2013;
-const HEADER_BYTES = 16;
-const CHECKSUM_PRESENT = 1;
-const MORE_TO_COME = 2;
+export const OP_REPLY = 1;
+export const OP_QUERY = 2004;
+export const OP_MSG = 2013;
+export const HEADER_BYTES = 16;
+/** OP_MSG flag bits: a CRC-32C follows the sections; more replies follow without a request (exhaust). */
+export const CHECKSUM_PRESENT = 1;
+export const MORE_TO_COME = 2;
 const KNOWN_FLAGS = CHECKSUM_PRESENT | MORE_TO_COME | (1 << 16);
 
 /**
@@ -55,18 +56,20 @@ export interface Request {
 }
 
 /**
- * Collects chunks and yields complete messages; throws FrameError on anything malformed. Once a
- * message's length is known its bytes are copied straight into one buffer of that size, so a
- * large insertMany does not hold its chunks and a concatenated copy at the same time.
+ * Cuts a TCP byte stream into whole messages, each returned as its raw bytes (header included);
+ * throws FrameError on a length outside the protocol's limits. Once a message's length is known its
+ * bytes are copied straight into one buffer of that size, so a large insertMany does not hold its
+ * chunks and a concatenated copy at the same time. The stand-in parses what it cuts (FrameReader);
+ * the kit's MongoDB governor (kit/services/mongo-governor.ts) forwards it.
  */
-export class FrameReader {
+export class FrameSplitter {
   readonly #head = Buffer.alloc(4);
   #headFilled = 0;
   #frame: Buffer | undefined;
   #filled = 0;
 
-  push(chunk: Buffer): Request[] {
-    const out: Request[] = [];
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
     let at = 0;
     while (at < chunk.length) {
       if (!this.#frame) {
@@ -89,12 +92,20 @@ export class FrameReader {
       this.#filled += copied;
       at += copied;
       if (this.#filled === this.#frame.length) {
-        const frame = this.#frame;
+        out.push(this.#frame);
         this.#frame = undefined;
-        out.push(parseFrame(frame));
       }
     }
     return out;
+  }
+}
+
+/** Collects chunks and yields complete, parsed requests; throws FrameError on anything malformed. */
+export class FrameReader {
+  readonly #splitter = new FrameSplitter();
+
+  push(chunk: Buffer): Request[] {
+    return this.#splitter.push(chunk).map(parseFrame);
   }
 }
 

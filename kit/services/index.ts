@@ -12,6 +12,8 @@ export { resolveRedis, NoRedisError, composeRedisUrl, startPrivateRedis } from "
 export { resolveRedisCluster, startPrivateRedisCluster, NoRedisClusterError, composeRedisClusterUrl, redisClusterReady } from "./redis-cluster.ts";
 export type { ResolvedRedisCluster } from "./redis-cluster.ts";
 export { resolveMongo, NoMongoError, composeMongoUrl } from "./mongo.ts";
+export { startMongoGovernor, MongoGovernorOptionsError, EXEMPT_COMMANDS } from "./mongo-governor.ts";
+export type { MongoGovernor, MongoGovernorOptions, GovernorStats, GovernorCounters, MemberStats } from "./mongo-governor.ts";
 export { resolvePrometheus, NoPrometheusError, PrometheusConfigError, composePrometheusUrl, startPrivatePrometheus, prometheusReady } from "./prometheus.ts";
 export type { ResolvedPrometheus } from "./prometheus.ts";
 export { resolveVarnish, NoVarnishError, VarnishConfigError, composeVarnishUrl, startPrivateVarnish, vclWithBackend, locateVarnish, findVarnishd } from "./varnish.ts";

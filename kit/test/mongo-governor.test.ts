@@ -103,9 +103,15 @@ describe("the MongoDB governor on a single stand-in server", () => {
   });
 
   test("past maxWaitMs an operation is shed at once with MongoDB's overload error, labelled for the driver's backpressure retries", async () => {
-    await withGovernor({ upstream: standin.uri, opsPerSecond: 5, burst: 1, maxWaitMs: 300 }, { retryReads: false }, async (governor, client) => {
-      await client.connect();
-      // Slots at 0 and 200 ms; the third would wait 400 ms, over 300.
+    // Slots 1 s apart: the first find starts at once, the second waits 1 s, the third would wait 2 s, over
+    // 1.5 s. The finds go out on warm connections of their own, so they arrive within a few ms of each
+    // other; they would have to be spread over half a second for the counts below to change.
+    await withGovernor({ upstream: standin.uri, opsPerSecond: 1, burst: 1, maxWaitMs: 1500 }, { retryReads: false, maxPoolSize: 5, maxConnecting: 5 }, async (governor, client) => {
+      let ready = 0;
+      client.on("connectionReady", () => ready++);
+      await Promise.all(Array.from({ length: 5 }, () => client.db("admin").command({ ping: 1 })));
+      for (let i = 0; i < 100 && ready < 5; i++) await sleep(50);
+      assert.equal(ready, 5, "the pool did not open 5 connections");
       const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.db("gov").collection("items").findOne({})));
       const shed = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as MongoServerError);
       assert.equal(shed.length, 3);

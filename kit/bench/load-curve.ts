@@ -58,7 +58,7 @@ export interface LoadCurve {
 }
 
 const percent = (share: number) => `${formatNumber(share * 100)}%`;
-const ms = (value: number) => formatValue(value, "ms");
+const ms = (value: number) => (Number.isFinite(value) ? formatValue(value, "ms") : "n/a");
 
 /** Check the multiples and the SLO against the mix before anything runs; returns the multiples in order. */
 export function checkLoadCurve(options: LoadCurveOptions): number[] {

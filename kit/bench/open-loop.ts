@@ -187,19 +187,21 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     const due = start + arrival.at;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(0, due + settings.timeoutMs - performance.now()));
+    let outcome: Parameters<typeof settle>[2];
     try {
       const response = await pool.request({ ...request, signal: controller.signal });
       await response.body.arrayBuffer();
       const status = response.statusCode;
-      settle(arrival, tally, { sentMs, latencyMs: performance.now() - due, status, kind: statusKind(status) ?? "ok" });
+      outcome = { sentMs, latencyMs: performance.now() - due, status, kind: statusKind(status) ?? "ok" };
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
-      const kind = controller.signal.aborted || timeoutCodes.has(code) ? "timeout" : "connection";
-      settle(arrival, tally, { sentMs, latencyMs: null, status: null, kind });
+      outcome = { sentMs, latencyMs: null, status: null, kind: controller.signal.aborted || timeoutCodes.has(code) ? "timeout" : "connection" };
     } finally {
       clearTimeout(timer);
       inFlight--;
     }
+    // Outside the try: a failing onOutcome is the caller's error, not a failed request.
+    settle(arrival, tally, outcome);
   };
 
   try {

@@ -176,6 +176,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let maxSendLagMs = 0;
   let inFlight = 0;
   const sent: Promise<void>[] = [];
+  /** The first error of the caller's own code (onOutcome) while requests were out, thrown once they settle. */
+  let callerError: { error: unknown } | undefined;
 
   const settle = (arrival: Arrival, tally: Tally, outcome: Pick<RequestOutcome, "sentMs" | "latencyMs" | "status" | "kind">) => {
     if (outcome.latencyMs !== null) tally.latencies.push(outcome.latencyMs);
@@ -224,7 +226,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
             inFlight++;
             const sentMs = performance.now() - start;
             maxSendLagMs = Math.max(maxSendLagMs, sentMs - arrival.at);
-            sent.push(send(arrival, request, tally, sentMs));
+            sent.push(send(arrival, request, tally, sentMs).catch((error: unknown) => void (callerError ??= { error })));
           }
           if (next >= plan.length) resolve();
           else setTimeout(tick, Math.max(0, plan[next]!.at - (performance.now() - start)));
@@ -235,9 +237,11 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       tick();
     });
   } finally {
+    // Every request settles and the pool closes even when the run fails, so no socket keeps the process up.
     await Promise.all(sent);
     await pool.close();
   }
+  if (callerError) throw callerError.error;
   const elapsedMs = performance.now() - start;
   const overall = emptyTally();
   const classes: Record<string, ClassResult> = {};

@@ -195,6 +195,10 @@ test("only loopback, and only bounded runs: refusals say what is wrong", async (
   await assert.rejects(runLoadCurve({ ...curve, slo: { b: { p99Ms: 10, maxErrorShare: 0 } } }), /route class "b", which is not in the mix/);
   const broken: MixEntry = { routeClass: "a", weight: 1, request: () => { throw new Error("no such product"); } };
   await assert.rejects(runOpenLoop({ ...base, mix: [broken] }), /no such product/, "a request builder's own error ends the run");
+  const hook = () => {
+    throw new Error("hook failed");
+  };
+  await assert.rejects(runOpenLoop({ ...base, durationMs: 200, onOutcome: hook }), /hook failed/, "so does an onOutcome that throws, once the requests have settled");
   // ::1 and localhost are loopback too (nothing listens on port 9: connection errors, not refusals).
   for (const baseUrl of ["http://[::1]:9", "http://localhost:9"]) {
     const result = await runOpenLoop({ ...base, baseUrl, rate: 10, durationMs: 200 });

@@ -15,8 +15,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const systemNode = "/usr/bin/node";
 const systemVersion = existsSync(systemNode) ? spawnSync(systemNode, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout.trim() : "";
 const [major = 0, minor = 0] = systemVersion.split(".").map(Number);
-const systemIsOld = systemVersion !== "" && (major < 22 || (major === 22 && minor < 18));
-const fetching = /^Your node is v[\d.]+, older than 22\.18: fetching Node \d+ \(node-[a-z0-9]+-[a-z0-9]+@\d+\) from the npm registry into .+, once\.$/;
+const systemIsOld = systemVersion !== "" && (major < 22 || (major === 22 && minor < 19));
+const fetching = /^Your node is v[\d.]+, older than 22\.19: fetching Node \d+ \(node-[a-z0-9]+-[a-z0-9]+@\d+\) from the npm registry into .+, once\.$/;
 
 type Run = { code: number | null; stdout: string; stderr: string; seconds: number };
 
@@ -75,7 +75,7 @@ describe("the README's commands with the system Node first on PATH, in a fresh c
     assert.equal(result.code, 1);
     const errors = linesMatching(result.stderr, /^error:/);
     assert.equal(errors.length, 1, result.stderr);
-    assert.ok(errors[0]!.includes(`needs Node.js 22.18 or newer (found v${systemVersion})`), errors[0]!);
+    assert.ok(errors[0]!.includes(`needs Node.js 22.19 or newer (found v${systemVersion})`), errors[0]!);
     assert.match(errors[0]!, /\.node-version/);
     assert.match(errors[0]!, /nvm/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");

@@ -5,7 +5,7 @@
 //   node kit/bootstrap/node.cjs <node arguments...>     run `node <arguments>` on a new enough Node
 //   node kit/bootstrap/node.cjs --shell '<command>'     run a shell command with that Node first on PATH
 //
-// A Node >= 22.18 (native TypeScript) on PATH is used as it is. An older one gets Node <major from
+// A Node >= 22.19 (native TypeScript) on PATH is used as it is. An older one gets Node <major from
 // .node-version> from the npm registry package node-<platform>-<arch>, fetched once into a cache
 // outside the repository (WORKBOOK_NODE_CACHE, else $XDG_CACHE_HOME or ~/.cache/scalable-apis-workbook).
 "use strict";
@@ -14,7 +14,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-const MIN = [22, 18];
+const MIN = [22, 19];
 const root = path.resolve(__dirname, "..", "..");
 
 function isNewEnough(version) {
@@ -56,7 +56,7 @@ function usable(binary) {
 
 function fail(found, reason) {
   process.stderr.write(
-    `error: the workbook needs Node.js 22.18 or newer (found ${found}), and Node ${wantedMajor()} could not be fetched from the npm registry (${reason}). ` +
+    `error: the workbook needs Node.js 22.19 or newer (found ${found}), and Node ${wantedMajor()} could not be fetched from the npm registry (${reason}). ` +
       `Install it yourself (nvm, fnm and volta read .node-version: \`nvm install\`, \`fnm install\`, \`volta install node@${wantedMajor()}\`), then run the command again.\n`,
   );
   process.exit(1);
@@ -66,7 +66,7 @@ function fail(found, reason) {
 // same time never see a half-written Node.
 function fetchNode(major, dir) {
   const spec = `${packageName()}@${major}`;
-  process.stderr.write(`Your node is ${process.version}, older than 22.18: fetching Node ${major} (${spec}) from the npm registry into ${dir}, once.\n`);
+  process.stderr.write(`Your node is ${process.version}, older than 22.19: fetching Node ${major} (${spec}) from the npm registry into ${dir}, once.\n`);
   const staging = `${dir}.partial-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });

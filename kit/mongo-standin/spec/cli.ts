@@ -1,17 +1,18 @@
 // Runs MongoDB's unified-format CRUD spec tests against the stand-in:
-//   npm run mongo:standin:spec -- <specifications>/source/crud/tests/unified [file.json ...] [--verbose] [--json out.json]
-// Prints one line per file (pass/fail/refused/skip counts), each failure with its reason, and the totals.
+//   npm run mongo:standin:spec -- <specifications>/source/crud/tests/unified [file.json ...] [--replset] [--verbose] [--json out.json]
+// Each test runs on one stand-in server, or on the stand-in's replica set when its runOnRequirements
+// need one (--replset: on the replica set whenever the requirements allow it). Prints one line per file (pass/fail/refused/skip counts), each failure with its reason, and the totals.
 // Exit code 1 when a test fails (a 115 refusal of a feature left out on purpose is not a failure), 2 on bad arguments.
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseTestFile, runTestFile, StandinPool, type TestResult } from './unified.ts';
 
-const USAGE = 'usage: npm run mongo:standin:spec -- <dir-or-file.json>... [--verbose] [--json results.json]';
+const USAGE = 'usage: npm run mongo:standin:spec -- <dir-or-file.json>... [--replset] [--verbose] [--json results.json]';
 
 const { values, positionals } = (() => {
   try {
-    return parseArgs({ options: { verbose: { type: 'boolean', short: 'v' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    return parseArgs({ options: { replset: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -33,7 +34,7 @@ const pool = new StandinPool();
 const all: TestResult[] = [];
 try {
   for (const file of files) {
-    const results = await runTestFile(parseTestFile(await readFile(file, 'utf8')), pool, path.basename(file));
+    const results = await runTestFile(parseTestFile(await readFile(file, 'utf8')), pool, { label: path.basename(file), prefer: values.replset ? 'replicaset' : 'single' });
     all.push(...results);
     const count = (s: TestResult['status']) => results.filter((r) => r.status === s).length;
     process.stdout.write(`${path.basename(file)}: ${count('pass')} pass, ${count('fail')} fail, ${count('refused')} refused, ${count('skip')} skip\n`);

@@ -13,8 +13,7 @@ import { isDocument, mismatch, mismatchRoots } from './match.ts';
 
 /** The version the stand-in emulates, for minServerVersion / maxServerVersion. */
 const SERVER_VERSION = [8, 0, 0];
-type Topology = 'single' | 'replicaset';
-const TOPOLOGIES: readonly Topology[] = ['single', 'replicaset'];
+export type Topology = 'single' | 'replicaset';
 
 export interface TestResult {
   file: string;
@@ -68,8 +67,11 @@ function unmet(req: Document, topology: Topology): string | undefined {
   return undefined;
 }
 
-/** The first topology on which both the file's and the test's requirements hold, or why none does. */
-export function pickTopology(fileReqs: Document[] | undefined, testReqs: Document[] | undefined): Topology | { skip: string } {
+/**
+ * The first topology (of `order`: the single server first unless told otherwise) on which both the
+ * file's and the test's requirements hold, or why none does.
+ */
+export function pickTopology(fileReqs: Document[] | undefined, testReqs: Document[] | undefined, order: readonly Topology[] = ['single', 'replicaset']): Topology | { skip: string } {
   const reasons: string[] = [];
   const anyMet = (reqs: Document[] | undefined, topology: Topology) => {
     if (!reqs || reqs.length === 0) return true;
@@ -78,7 +80,7 @@ export function pickTopology(fileReqs: Document[] | undefined, testReqs: Documen
     reasons.push(...(why as string[]));
     return false;
   };
-  for (const topology of TOPOLOGIES) {
+  for (const topology of order) {
     if (anyMet(fileReqs, topology) && anyMet(testReqs, topology)) return topology;
   }
   return { skip: `runOnRequirements not met on 8.0 single/replicaset: ${[...new Set(reasons)].join('; ')}` };
@@ -487,11 +489,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 const DRIVER_DIFFERENCES: { test: RegExp; reason: string }[] = [
   { test: /^(BulkWrite|FindOneAndReplace|FindOneAndUpdate|InsertMany) passes bypassDocumentValidation: false$/, reason: 'the Node driver leaves bypassDocumentValidation: false out of insert, findAndModify and bulk commands' },
+  { test: /^inserting _id with type null via (insertOne|insertMany|bulkWrite|clientBulkWrite)$/, reason: 'the Node driver replaces _id: null with a new ObjectId before sending an insert (the stand-in keeps a null _id it receives)' },
   { test: /^partialResult is unset when (first operation fails|all operations fail)/, reason: 'the Node driver always sets partialResult on a client bulk write error, even when no write succeeded' },
 ];
 
 /** Runs every test of one parsed unified test file against the stand-in. */
-export async function runTestFile(file: Document, pool: StandinPool, label = String(file.description), timeoutMs = 30_000): Promise<TestResult[]> {
+export async function runTestFile(file: Document, pool: StandinPool, opts: { label?: string; prefer?: Topology; timeoutMs?: number } = {}): Promise<TestResult[]> {
+  const label = opts.label ?? String(file.description);
+  const order: Topology[] = opts.prefer === 'replicaset' ? ['replicaset', 'single'] : ['single', 'replicaset'];
   const results: TestResult[] = [];
   for (const test of file.tests as Document[]) {
     const base = { file: label, test: String(test.description) };
@@ -504,7 +509,7 @@ export async function runTestFile(file: Document, pool: StandinPool, label = Str
       results.push({ ...base, status: 'skip', reason: `driver difference: ${difference.reason}` });
       continue;
     }
-    const topology = pickTopology(file.runOnRequirements, test.runOnRequirements);
+    const topology = pickTopology(file.runOnRequirements, test.runOnRequirements, order);
     if (typeof topology !== 'string') {
       results.push({ ...base, status: 'skip', reason: topology.skip });
       continue;
@@ -518,7 +523,7 @@ export async function runTestFile(file: Document, pool: StandinPool, label = Str
         for (const op of test.operations as Document[]) await runOperation(ctx, op);
         if (test.expectEvents) checkEvents(ctx, test.expectEvents);
         if (test.outcome) await checkOutcome(internal, test.outcome);
-      })(), timeoutMs);
+      })(), opts.timeoutMs ?? 30_000);
       results.push({ ...base, status: 'pass' });
     } catch (err) {
       if (err instanceof Skip) results.push({ ...base, status: 'skip', reason: err.message });

@@ -488,7 +488,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * they fail whatever server answers; skipped with the reason instead of counted against the stand-in.
  */
 const DRIVER_DIFFERENCES: { test: RegExp; reason: string }[] = [
-  { test: /^(BulkWrite|FindOneAndReplace|FindOneAndUpdate|InsertMany) passes bypassDocumentValidation: false$/, reason: 'the Node driver leaves bypassDocumentValidation: false out of insert, findAndModify and bulk commands' },
+  { test: /^(Aggregate with \$out|BulkWrite|FindOneAndReplace|FindOneAndUpdate|InsertMany) passes bypassDocumentValidation: false$/, reason: 'the Node driver leaves bypassDocumentValidation: false out of aggregate, insert, findAndModify and bulk commands' },
   { test: /^inserting _id with type null via (insertOne|insertMany|bulkWrite|clientBulkWrite)$/, reason: 'the Node driver replaces _id: null with a new ObjectId before sending an insert (the stand-in keeps a null _id it receives)' },
   { test: /^partialResult is unset when (first operation fails|all operations fail)/, reason: 'the Node driver always sets partialResult on a client bulk write error, even when no write succeeded' },
 ];

@@ -25,7 +25,12 @@ if (values.help || positionals.length === 0) {
 
 const files: string[] = [];
 for (const arg of positionals) {
-  if ((await stat(arg)).isDirectory()) {
+  const info = await stat(arg).catch(() => undefined);
+  if (!info) {
+    process.stderr.write(`mongo:standin:spec: no such file or directory: ${arg}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (info.isDirectory()) {
     files.push(...(await readdir(arg)).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(arg, f)));
   } else files.push(arg);
 }

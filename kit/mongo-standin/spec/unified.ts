@@ -5,8 +5,8 @@
 // parameters, authentication, sessions in transactions...) is skipped with the reason.
 import { EJSON } from 'bson';
 import {
-  MongoClient, MongoServerError, ReadPreference,
-  type Collection, type Db, type Document, type CommandStartedEvent, type CommandSucceededEvent, type CommandFailedEvent,
+  Collection, Db, MongoClient, MongoServerError, ReadPreference,
+  type Document, type CommandStartedEvent, type CommandSucceededEvent, type CommandFailedEvent,
 } from 'mongodb';
 import { startMongoStandin, type MongoStandin } from '../index.ts';
 import { isDocument, mismatch, mismatchRoots } from './match.ts';
@@ -253,7 +253,7 @@ async function execute(ctx: TestContext, op: Document): Promise<unknown> {
         return (await target.db('admin').admin().listDatabases(options)).databases;
       }
     }
-  } else if (isDb(target)) {
+  } else if (target instanceof Db) {
     switch (op.name) {
       case 'aggregate': {
         const [[pipeline], options] = call(['pipeline']);
@@ -278,7 +278,7 @@ async function execute(ctx: TestContext, op: Document): Promise<unknown> {
         return target.command({ collMod: name, ...options });
       }
     }
-  } else if (isCollection(target)) {
+  } else if (target instanceof Collection) {
     const c = target;
     const [[first, second], options] = call(positionalArgs[op.name] ?? []);
     switch (op.name) {
@@ -317,9 +317,6 @@ const positionalArgs: Record<string, string[]> = {
   insertMany: ['documents'], replaceOne: ['filter', 'replacement'], updateOne: ['filter', 'update'],
   updateMany: ['filter', 'update'], createIndex: ['keys'], dropIndex: ['name'],
 };
-
-const isDb = (v: unknown): v is Db => typeof v === 'object' && v !== null && v.constructor?.name === 'Db';
-const isCollection = (v: unknown): v is Collection => typeof v === 'object' && v !== null && v.constructor?.name === 'Collection';
 
 /** Operations whose result is a list of root-level documents (the elements may have extra fields). */
 const CURSOR_OPERATIONS = new Set(['aggregate', 'find', 'listIndexes', 'listDatabases']);

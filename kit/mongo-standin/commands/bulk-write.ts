@@ -22,7 +22,6 @@ function namespaceOf(op: Doc, kind: string, nsInfo: Doc[], ctx: Context) {
 function runOp(op: Doc, nsInfo: Doc[], ctx: Context, variables: Doc | undefined, totals: Totals): Doc {
   const kind = ['insert', 'update', 'delete'].find((k) => k in op);
   if (!kind) throw new CommandError('FailedToParse', `Unrecognized bulkWrite operation: ${Object.keys(op)[0] ?? '(empty)'}`);
-  refuseCollation(op, 'bulkWrite');
   const { store, db, name } = namespaceOf(op, kind, nsInfo, ctx);
   if (kind === 'insert') {
     insertDocument(store.ensureCollection(db, name), optionalDoc(op, 'document') ?? {});
@@ -54,6 +53,8 @@ function runOp(op: Doc, nsInfo: Doc[], ctx: Context, variables: Doc | undefined,
 
 const bulkWrite: Handler = (cmd, ctx) => {
   const ops = decodeSequence(statements(cmd, 'ops'));
+  // Refused before any operation runs, as update and delete do: a refusal must not leave half a batch written.
+  ops.forEach((op) => refuseCollation(op, 'bulkWrite'));
   const nsInfo = decodeSequence(statements(cmd, 'nsInfo'));
   const variables = letVariables(cmd);
   const ordered = cmd.ordered !== false;

@@ -2,7 +2,7 @@
 // codeName and errmsg; and the features the stand-in leaves out are refused with code 115 naming them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoClient, MongoServerError, type AnyClientBulkWriteModel, type Document } from 'mongodb';
 import { startMongoStandin, type MongoStandin } from '../index.ts';
 import { clientOptions, forEachTarget, rejectsWith, uniqueName, type Loose } from './harness.ts';
 
@@ -89,6 +89,24 @@ describe('features the stand-in leaves out [stand-in only: a real MongoDB suppor
     await refused(coll().createIndex({ a: 1 }, { collation }), /collation/);
     await refused(client.db('refusals').createCollection('withCollation', { collation }), /collation/);
     assert.equal(await coll().countDocuments({ b: 1 }), 0, 'nothing was written');
+  });
+
+  it('collation in client.bulkWrite, before any operation of the batch is written', async () => {
+    // Found by the CRUD spec test client-bulkWrite-update-options ("client bulkWrite update with collation").
+    const namespace = `refusals.${coll().collectionName}`;
+    for (const ordered of [true, false]) {
+      const models: AnyClientBulkWriteModel<Document>[] = [
+        { name: 'insertOne', namespace, document: { bulk: ordered } },
+        { name: 'updateOne', namespace, filter: {}, update: { $set: { b: 2 } }, collation: { locale: 'fr' } },
+        { name: 'insertOne', namespace, document: { bulk: ordered } },
+      ];
+      await assert.rejects(client.bulkWrite(models, { ordered }), (err: { cause?: { code?: number; message?: string } }) => {
+        assert.equal(err.cause?.code, 115);
+        assert.match(err.cause?.message ?? '', /collation \(on bulkWrite\) is not supported by the MongoDB stand-in/);
+        return true;
+      });
+    }
+    assert.equal(await coll().countDocuments({ bulk: { $exists: true } }), 0, 'nothing was written');
   });
 
   it('transactions', async () => {

@@ -2,7 +2,9 @@
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  // p × n / 100 in floating point can land a hair above a whole number (99.9 × 1000 / 100 is
+  // 999.0000000000001), which would push ceil up one rank; the tolerance is far below one rank.
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p * sorted.length) / 100 - 1e-9) - 1));
   return sorted[rank]!;
 }
 

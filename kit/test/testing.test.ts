@@ -69,6 +69,11 @@ describe("test helpers", () => {
     assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95), 10);
     assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50), 5);
     assert.ok(Number.isNaN(median([])));
+    // Fractional percentiles: the 999th of 1,000 values is p99.9, whatever floating point makes of 99.9.
+    const thousand = Array.from({ length: 1000 }, (_, i) => i + 1);
+    assert.equal(percentile(thousand, 99.9), 999);
+    assert.equal(percentile(thousand, 99.99), 1000);
+    assert.equal(percentile(Array.from({ length: 3000 }, (_, i) => i + 1), 99.9), 2997);
   });
 });
 

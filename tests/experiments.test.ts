@@ -24,7 +24,7 @@ const notCharted: Record<string, string> = {
   "traceparent-queue": "its numbers are trace ids, not measurements",
 };
 
-test("every experiment runs under Node, exits 0 within 10 s and prints a number", async () => {
+test("every experiment runs under Node, exits 0 and prints a number", async (t) => {
   assert.ok(experiments.length >= lessons.length, `expected at least one experiment per lesson (${lessons.length}), found ${experiments.length}`);
   // No cache: this is the check that the files still run, not that they once did.
   recordings = await recordAll(experiments, { concurrency: 2, cacheDir: null });
@@ -33,9 +33,13 @@ test("every experiment runs under Node, exits 0 within 10 s and prints a number"
     const shown = splitChartLine(experiment.name, recording.output).text;
     assert.equal(recording.exitCode, 0, `${experiment.name} exited with ${recording.exitCode}:\n${recording.output}`);
     assert.match(recording.output, /\d/, `${experiment.name} printed no number:\n${recording.output}`);
-    assert.ok(recording.ms < 10_000, `${experiment.name} took ${recording.ms} ms; an experiment should finish in a few seconds`);
+    // A hang guard, not a speed test: on an idle machine each takes a few seconds (see the diagnostic), but
+    // wall time on a loaded 2-core machine is several times that (reconnect-storm took 15.6 s at load 10).
+    assert.ok(recording.ms < 60_000, `${experiment.name} took ${recording.ms} ms; an experiment should finish in a few seconds`);
     assert.ok(shown.split("\n").length <= 12, `${experiment.name} printed ${shown.split("\n").length} lines (besides its chart line); the recorded output sits in a lesson page with a 10 kB budget, keep it short`);
   }
+  const slowest = [...recordings.values()].sort((a, b) => b.ms - a.ms).slice(0, 3);
+  t.diagnostic(`slowest: ${slowest.map((r) => `${r.name} ${(r.ms / 1000).toFixed(1)} s`).join(", ")}`);
 });
 
 test("every lesson embeds at least one experiment, each exists and names that lesson", async () => {

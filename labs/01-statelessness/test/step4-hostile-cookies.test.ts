@@ -30,6 +30,12 @@ describe("step 4: hostile cookies", () => {
         assert.equal(typeof me.json.error, "string", "a 401 should carry a JSON error");
       }
     }
+    for (const app of [...apps, { url: lb.url }]) {
+      const stranger = new Browser(); // sends no Cookie header at all
+      const me = await stranger.request(app.url, "GET", "/me");
+      assert.equal(me.status, 401, `GET /me with no Cookie header should be 401; got ${me.status}`);
+      assert.equal(typeof me.json.error, "string", "a 401 without a cookie should carry a JSON error");
+    }
     await fc.assert(
       fc.asyncProperty(anyCookieValue, async (value) => {
         const attacker = new Browser();
@@ -94,7 +100,7 @@ describe("step 4: hostile cookies", () => {
     );
   });
 
-  test("readSessionId never throws, and finds the session cookie among other cookies", () => {
+  test("readSessionId never throws (not even without a Cookie header), takes only the cookie named exactly sid, and finds it among other cookies", () => {
     fc.assert(
       fc.property(anyCookieValue, fc.constantFrom("sid", "SID", "xsid", "sid2", "_sid", "session"), (value, name) => {
         const header = `${name}=${value}; other=1`;
@@ -105,6 +111,17 @@ describe("step 4: hostile cookies", () => {
       { numRuns: 500 },
     );
     const id = newSessionId();
+    for (const header of [undefined, "", " ", ";", "sid", "=", "=sid"]) {
+      let result: string | undefined;
+      assert.doesNotThrow(() => (result = readSessionId(header)), `readSessionId(${JSON.stringify(header)}) threw: a request without a usable Cookie header is simply not logged in`);
+      assert.equal(result, undefined, `readSessionId(${JSON.stringify(header)}) should find no session; got ${JSON.stringify(result)}`);
+    }
+    // Cookie names are case-sensitive: only the cookie named exactly "sid" is the session, even when
+    // another cookie carries a value of the right shape.
+    for (const name of ["SID", "Sid", "sId", "siD", "xsid", "sid2", "_sid", "sid-", "ssid"]) {
+      const header = `${name}=${id}; other=1`;
+      assert.equal(readSessionId(header), undefined, `readSessionId(${JSON.stringify(header)}) should find no session cookie (the name is not exactly "sid"); got the id`);
+    }
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.constantFrom("xsid", "sid2", "_sid", "theme", "sidebar"), fc.string({ unit: fc.constantFrom(...idChars), maxLength: 50 })), { maxLength: 4 }),

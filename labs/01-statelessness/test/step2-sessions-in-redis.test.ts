@@ -103,4 +103,25 @@ describe("step 2: sessions in Redis", () => {
       );
     }
   });
+
+  test("a session id never appears in an instance's output: it is a credential, like a password", async () => {
+    const s = shop();
+    const ids: string[] = [];
+    for (const app of s.apps) {
+      const browser = new Browser();
+      const login = await browser.request(app.url, "POST", "/login", { username: "quiet" });
+      assert.equal(login.status, 201, `login should answer 201; got ${login.status}`);
+      ids.push(browser.sid);
+      for (const target of [app.url, s.lb.url, s.lb.url]) await browser.request(target, "GET", "/me");
+      await browser.request(app.url, "POST", "/logout");
+    }
+    for (const app of s.apps) {
+      const leaked = ids.filter((id) => app.output().includes(id));
+      assert.equal(
+        leaked.length,
+        0,
+        `expected no session id in the output of ${app.url}; found ${leaked.length} of ${ids.length}. Whoever reads the logs could use it to log in as that user: log the user name, never the id.`,
+      );
+    }
+  });
 });

@@ -78,6 +78,15 @@ describe("fail fast when the database is unreachable", () => {
       SKIP_SEED: "1",
     });
     apps.push(app);
+    // No request for a while: a connection attempt made at start-up has failed by now, and nothing
+    // but the app itself was there to handle that failure.
+    const idle = await Promise.race([app.exited(), sleep(timeoutMs + 1500).then(() => "running" as const)]);
+    assert.equal(
+      idle,
+      "running",
+      `expected the app to keep running with the database down and no requests yet; it exited (${JSON.stringify(idle)}) within ${timeoutMs + 1500} ms of starting. ` +
+        `A failed connection attempt that nothing awaits is an unhandled rejection, which ends the process. Its output:\n${app.output().slice(-800)}`,
+    );
     const { status, ms, body } = await timedGet(`${app.url}/products/SKU-0001`);
     assert.equal(
       status,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { labServices, startInstance, type Instance } from "#kit/testing/index.ts";
-import { newSessionId } from "../src/store.ts";
 import { Browser, parseSetCookie, seededRandom, sessionSetCookie, useShop } from "./helpers.ts";
 
 /** Random bits an id can carry, judged by its alphabet and length (and UUID v4's fixed bits). */
@@ -24,19 +23,28 @@ function sharedPrefix(a: string, b: string): number {
 describe("step 1: unguessable ids and a safe cookie", () => {
   const shop = useShop();
 
-  test("session ids come from a cryptographic source: a reseeded Math.random and a frozen clock still give new ids", () => {
+  test("session ids come from a cryptographic source: a fresh copy of the module with a reseeded Math.random and a frozen clock still gives new ids", async () => {
     const random = Math.random;
     const dateNow = Date.now;
     const perfNow = performance.now.bind(performance);
+    const hrtime = process.hrtime;
+    const hrtimeBigint = process.hrtime.bigint;
     const ids: string[] = [];
     try {
       Date.now = () => 1_700_000_000_000;
       performance.now = () => 1234.5;
-      for (let round = 0; round < 2; round++) {
+      const frozenHrtime = Object.assign(() => [1234, 500] as [number, number], { bigint: () => 1_234_000_000_500n });
+      process.hrtime = frozenHrtime;
+      // Two fresh copies of the module, so anything it counts or seeds at load time starts over: an
+      // id derived from a clock, the process id or a counter (even hashed) repeats in the second copy.
+      for (const copy of ["first", "second"]) {
+        const store = (await import(`../src/store.ts?fresh-copy=${copy}`)) as { newSessionId: () => string };
         Math.random = seededRandom(42); // the same seed both rounds: a Math.random id would repeat
-        for (let i = 0; i < 10; i++) ids.push(newSessionId());
+        for (let i = 0; i < 10; i++) ids.push(store.newSessionId());
       }
     } finally {
+      process.hrtime = hrtime;
+      process.hrtime.bigint = hrtimeBigint;
       Math.random = random;
       Date.now = dateNow;
       performance.now = perfNow;
@@ -45,8 +53,8 @@ describe("step 1: unguessable ids and a safe cookie", () => {
     assert.equal(
       repeated.length,
       0,
-      `expected newSessionId() to give a new id every time, even with Math.random reseeded and the clock frozen; ${repeated.length} of ${ids.length} repeated (e.g. "${repeated[0]}"). ` +
-        "Math.random and timestamps are predictable: take the bytes from node:crypto.",
+      `expected newSessionId() to give a new id every time, even from a fresh copy of the module with Math.random reseeded and the clock frozen; ${repeated.length} of ${ids.length} repeated (e.g. "${repeated[0]}"). ` +
+        "Math.random, timestamps, process ids and counters are predictable, and hashing them does not change that: take the bytes from node:crypto.",
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Browser, findSessionKey, maxAgeSeconds, sessionSetCookie, useShop } from "./helpers.ts";
+import { Browser, findSessionKey, maxAgeSeconds, sessionSetCookie, useShop, watchRedis } from "./helpers.ts";
 
 // Redis counts TTLs down while the test runs; this is how far below the full lifetime a fresh
 // or just-renewed session may be when the test reads it (generous for a loaded machine).
@@ -100,6 +100,53 @@ describe("step 2: sessions in Redis", () => {
         me.status,
         401,
         `the logged-out cookie should get 401 on ${app.url === b!.url ? "the other instance, which had read the session before" : "the instance that logged out"}; got ${me.status}. A copy of the session kept in process memory outlives the logout.`,
+      );
+    }
+  });
+
+  test("each instance reaches Redis over one shared connection, not one per request", async () => {
+    const s = shop();
+    const monitor = await watchRedis(s, `${s.namespace}:session:`);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const browser = new Browser();
+        await browser.request(s.lb.url, "POST", "/login", { username: `pooled${i}` });
+        for (let j = 0; j < 4; j++) {
+          const me = await browser.request(s.lb.url, "GET", "/me");
+          assert.equal(me.status, 200, `GET /me should answer 200; got ${me.status}`);
+        }
+      }
+      await monitor.sync();
+    } finally {
+      monitor.close();
+    }
+    // MONITOR prints the client's address with each command: "<time> [<db> <ip:port>] "getex" ...".
+    const clients = new Set(monitor.lines.map((line) => /\[\d+ ([^\]]+)\]/.exec(line)?.[1] ?? "?"));
+    assert.ok(monitor.lines.length >= 15, `expected the 3 logins and 12 reads to reach Redis; MONITOR saw ${monitor.lines.length} session commands`);
+    assert.ok(
+      clients.size <= s.apps.length,
+      `expected the session commands of ${s.apps.length} instances to come from at most ${s.apps.length} Redis connections (one client per process, made in createStore); ` +
+        `they came from ${clients.size}. A connection per request pays a TCP handshake every time and can run Redis out of connections under load.`,
+    );
+  });
+
+  test("a session id never appears in an instance's output: it is a credential, like a password", async () => {
+    const s = shop();
+    const ids: string[] = [];
+    for (const app of s.apps) {
+      const browser = new Browser();
+      const login = await browser.request(app.url, "POST", "/login", { username: "quiet" });
+      assert.equal(login.status, 201, `login should answer 201; got ${login.status}`);
+      ids.push(browser.sid);
+      for (const target of [app.url, s.lb.url, s.lb.url]) await browser.request(target, "GET", "/me");
+      await browser.request(app.url, "POST", "/logout");
+    }
+    for (const app of s.apps) {
+      const leaked = ids.filter((id) => app.output().includes(id));
+      assert.equal(
+        leaked.length,
+        0,
+        `expected no session id in the output of ${app.url}; found ${leaked.length} of ${ids.length}. Whoever reads the logs could use it to log in as that user: log the user name, never the id.`,
       );
     }
   });

@@ -30,6 +30,12 @@ describe("step 4: hostile cookies", () => {
         assert.equal(typeof me.json.error, "string", "a 401 should carry a JSON error");
       }
     }
+    for (const app of [...apps, { url: lb.url }]) {
+      const stranger = new Browser(); // sends no Cookie header at all
+      const me = await stranger.request(app.url, "GET", "/me");
+      assert.equal(me.status, 401, `GET /me with no Cookie header should be 401; got ${me.status}`);
+      assert.equal(typeof me.json.error, "string", "a 401 without a cookie should carry a JSON error");
+    }
     await fc.assert(
       fc.asyncProperty(anyCookieValue, async (value) => {
         const attacker = new Browser();
@@ -52,6 +58,17 @@ describe("step 4: hostile cookies", () => {
     const monitor = await watchRedis(s, `${s.namespace}:session:`);
     const sent: string[] = [];
     try {
+      // Each character an id never contains, once, in the real id: a character class that is
+      // slightly too wide (A-z also spans [ \ ] ^ _ and `) lets exactly one of them through.
+      for (const [i, c] of notIdChars.entries()) {
+        const at = (i * 7) % id.length;
+        const value = id.slice(0, at) + c + id.slice(at + 1);
+        sent.push(value);
+        const attacker = new Browser();
+        attacker.cookie = `sid=${value}`;
+        const me = await attacker.request(s.apps[1]!.url, "GET", "/me");
+        assert.equal(me.status, 401, `GET /me with cookie sid=${JSON.stringify(value)} should be 401; got ${me.status}`);
+      }
       const forged = fc.oneof(
         // the real id with one character swapped for one an id never contains
         fc.tuple(fc.nat({ max: id.length - 1 }), fc.constantFrom(...notIdChars)).map(([at, c]) => id.slice(0, at) + c + id.slice(at + 1)),
@@ -83,7 +100,7 @@ describe("step 4: hostile cookies", () => {
     );
   });
 
-  test("readSessionId never throws, and finds the session cookie among other cookies", () => {
+  test("readSessionId never throws (not even without a Cookie header), takes only the cookie named exactly sid, and finds it among other cookies", () => {
     fc.assert(
       fc.property(anyCookieValue, fc.constantFrom("sid", "SID", "xsid", "sid2", "_sid", "session"), (value, name) => {
         const header = `${name}=${value}; other=1`;
@@ -94,6 +111,17 @@ describe("step 4: hostile cookies", () => {
       { numRuns: 500 },
     );
     const id = newSessionId();
+    for (const header of [undefined, "", " ", ";", "sid", "=", "=sid"]) {
+      let result: string | undefined;
+      assert.doesNotThrow(() => (result = readSessionId(header)), `readSessionId(${JSON.stringify(header)}) threw: a request without a usable Cookie header is simply not logged in`);
+      assert.equal(result, undefined, `readSessionId(${JSON.stringify(header)}) should find no session; got ${JSON.stringify(result)}`);
+    }
+    // Cookie names are case-sensitive: only the cookie named exactly "sid" is the session, even when
+    // another cookie carries a value of the right shape.
+    for (const name of ["SID", "Sid", "sId", "siD", "xsid", "sid2", "_sid", "sid-", "ssid"]) {
+      const header = `${name}=${id}; other=1`;
+      assert.equal(readSessionId(header), undefined, `readSessionId(${JSON.stringify(header)}) should find no session cookie (the name is not exactly "sid"); got the id`);
+    }
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.constantFrom("xsid", "sid2", "_sid", "theme", "sidebar"), fc.string({ unit: fc.constantFrom(...idChars), maxLength: 50 })), { maxLength: 4 }),

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import {
+  MongoInvalidArgumentError,
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoParseError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type TopologyDescription,
+} from "mongodb";
 import { getFreePort, type Instance } from "#kit/testing/index.ts";
+import { isDatabaseUnavailable } from "../src/db.ts";
 import { pooledFixture, sleep, startApp } from "./helpers.ts";
 
 const timeoutMs = 1000;
@@ -22,11 +33,43 @@ async function timedGet(url: string): Promise<{ status: number | "no answer"; ms
   }
 }
 
+describe("isDatabaseUnavailable goes by the driver's error classes", () => {
+  it("true for no server, a broken or timed-out connection and a closed client; false for server replies, driver misuse and anything that only looks like an outage", () => {
+    const outages: [string, unknown][] = [
+      ["MongoServerSelectionError", new MongoServerSelectionError("Server selection timed out after 1000 ms", {} as TopologyDescription)],
+      ["MongoNetworkError", new MongoNetworkError("connection 3 to 127.0.0.1:27017 closed")],
+      ["MongoNetworkTimeoutError (a MongoNetworkError too)", new MongoNetworkTimeoutError("connection 4 to 127.0.0.1:27017 timed out")],
+      ["MongoTopologyClosedError", new MongoTopologyClosedError()],
+    ];
+    for (const [what, error] of outages) {
+      assert.equal(isDatabaseUnavailable(error), true, `expected isDatabaseUnavailable(${what}) to be true: no usable server right now means 503`);
+    }
+    const lookalike = new Error("connection closed");
+    lookalike.name = "MongoNetworkError";
+    const notOutages: [string, unknown][] = [
+      ["a MongoServerError (the server answered: bad query) whose message says timed out", new MongoServerError({ message: "operation timed out: connection closed", code: 2, codeName: "BadValue" })],
+      ["a MongoInvalidArgumentError (the app called the driver wrongly)", new MongoInvalidArgumentError("Invalid read preference mode \"sometimes\"")],
+      ["a MongoParseError (a bad connection string option)", new MongoParseError("option socket timeout is not supported")],
+      ["a plain Error saying Server selection timed out", new Error("Server selection timed out after 1000 ms")],
+      ["a plain Error saying ECONNREFUSED", new Error("connect ECONNREFUSED 127.0.0.1:27017")],
+      ["a plain Error named MongoNetworkError", lookalike],
+      ["a TypeError (a bug)", new TypeError("Cannot read properties of undefined (reading 'socket')")],
+      ["the string \"network timeout\"", "network timeout"],
+      ["undefined", undefined],
+    ];
+    for (const [what, error] of notOutages) {
+      let verdict: unknown;
+      assert.doesNotThrow(() => (verdict = isDatabaseUnavailable(error)), `isDatabaseUnavailable(${what}) threw`);
+      assert.equal(verdict, false, `expected isDatabaseUnavailable(${what}) to be false: only the driver's "no usable server" classes mean 503; a message or a name that looks like one is not enough`);
+    }
+  });
+});
+
 describe("fail fast when the database is unreachable", () => {
   const apps: Instance[] = [];
   after(() => Promise.all(apps.map((a) => a.stop())));
 
-  it(`a request with the database down ends with 503 and a JSON error within the ${timeoutMs} ms timeout plus a margin`, async () => {
+  it(`started with the database down, the app stays up with no traffic, and a request then ends with 503 and a JSON error within the ${timeoutMs} ms timeout plus a margin`, async () => {
     const closedPort = await getFreePort(); // nothing listens here
     const app = await startApp({
       MONGO_URL: `mongodb://127.0.0.1:${closedPort}/?directConnection=true`,
@@ -35,6 +78,15 @@ describe("fail fast when the database is unreachable", () => {
       SKIP_SEED: "1",
     });
     apps.push(app);
+    // No request for a while: a connection attempt made at start-up has failed by now, and nothing
+    // but the app itself was there to handle that failure.
+    const idle = await Promise.race([app.exited(), sleep(timeoutMs + 1500).then(() => "running" as const)]);
+    assert.equal(
+      idle,
+      "running",
+      `expected the app to keep running with the database down and no requests yet; it exited (${JSON.stringify(idle)}) within ${timeoutMs + 1500} ms of starting. ` +
+        `A failed connection attempt that nothing awaits is an unhandled rejection, which ends the process. Its output:\n${app.output().slice(-800)}`,
+    );
     const { status, ms, body } = await timedGet(`${app.url}/products/SKU-0001`);
     assert.equal(
       status,

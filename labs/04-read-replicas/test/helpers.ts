@@ -33,7 +33,11 @@ const normalise = (address: string) => address.toLowerCase().replace(/^localhost
  */
 export async function replicaSetFixture(): Promise<ReplicaSetFixture> {
   const { mongoUrl, namespace } = await labServices(["mongo-replset"]);
-  const client = new MongoClient(mongoUrl, { monitorCommands: true, serverSelectionTimeoutMS: 10_000 });
+  // Every member counts as near (localThresholdMS): the driver then picks at random among the members a
+  // read preference allows, so one that allows the primary (nearest) really lands there now and then. With
+  // the default 15 ms, a loaded machine's uneven heartbeat times could leave the primary out of the window
+  // for a whole test.
+  const client = new MongoClient(mongoUrl, { monitorCommands: true, serverSelectionTimeoutMS: 10_000, localThresholdMS: 60_000 });
   const secondariesSeen = new Set<string>();
   client.on("serverDescriptionChanged", (event) => {
     if (event.newDescription.type === "RSSecondary") secondariesSeen.add(event.address);

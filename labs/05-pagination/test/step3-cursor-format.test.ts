@@ -102,8 +102,8 @@ const goodT = fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) });
 const badPayloads = fc.oneof(
   fc.record({ t: fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), id: hex24 }),
   fc.record({ t: fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.array(goodT, { maxLength: 2 })), id: hex24 }),
-  fc.record({ t: fc.integer({ min: MAX_DATE_MS + 1, max: Number.MAX_SAFE_INTEGER }), id: hex24 }),
-  fc.record({ t: goodT, id: fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !/^[0-9a-f]{24}$/.test(s)), hex24.map((h) => h.slice(1)), hex24.map((h) => `${h}0`), fc.integer(), fc.constant({ $gt: "" })) }),
+  fc.record({ t: fc.oneof(fc.integer({ min: MAX_DATE_MS + 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: Number.MIN_SAFE_INTEGER, max: -MAX_DATE_MS - 1 })), id: hex24 }),
+  fc.record({ t: goodT, id: fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !/^[0-9a-f]{24}$/.test(s)), hex24.map((h) => h.slice(1)), hex24.map((h) => `${h}0`), hex24.filter((h) => /[a-f]/.test(h)).map((h) => h.toUpperCase()), fc.integer(), fc.constant({ $gt: "" })) }),
   fc.record({ t: goodT }),
   fc.record({ id: hex24 }),
   fc.tuple(goodT, hex24, fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== "t" && k !== "id"), fc.jsonValue()).map(([t, id, key, value]) => ({ t, id, [key]: value })),

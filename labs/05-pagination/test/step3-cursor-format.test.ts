@@ -95,6 +95,20 @@ test("a real cursor with one character changed, cut short, or with anything appe
   );
 });
 
+test("a real cursor written any other way is rejected: with whitespace around it, or with a character percent-encoded", () => {
+  const spaces = fc.constantFrom(" ", "\t", "\n", "\r\n", "\u00a0");
+  fc.assert(
+    fc.property(positions, fc.nat(), spaces, fc.boolean(), (position, at, space, before) => {
+      const cursor = encodeCursor(position, SECRET);
+      decodesToNothing(before ? space + cursor : cursor + space, `${JSON.stringify(before ? space + cursor : cursor + space)} (whitespace around a real cursor)`);
+      const i = at % cursor.length;
+      const encoded = `${cursor.slice(0, i)}%${cursor.charCodeAt(i).toString(16).toUpperCase()}${cursor.slice(i + 1)}`;
+      decodesToNothing(encoded, `${encoded} (character ${i} of a real cursor percent-encoded)`);
+    }),
+    { numRuns: 100, seed: 57 },
+  );
+});
+
 // Payloads a correctly signed cursor could carry after a secret leak or a format change: none
 // of them is a position, so each must decode to undefined.
 const hex24 = fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString("hex"));

@@ -95,6 +95,20 @@ test("a real cursor with one character changed, cut short, or with anything appe
   );
 });
 
+test("a real cursor written any other way is rejected: with whitespace around it, or with a character percent-encoded", () => {
+  const spaces = fc.constantFrom(" ", "\t", "\n", "\r\n", "\u00a0");
+  fc.assert(
+    fc.property(positions, fc.nat(), spaces, fc.boolean(), (position, at, space, before) => {
+      const cursor = encodeCursor(position, SECRET);
+      decodesToNothing(before ? space + cursor : cursor + space, `${JSON.stringify(before ? space + cursor : cursor + space)} (whitespace around a real cursor)`);
+      const i = at % cursor.length;
+      const encoded = `${cursor.slice(0, i)}%${cursor.charCodeAt(i).toString(16).toUpperCase()}${cursor.slice(i + 1)}`;
+      decodesToNothing(encoded, `${encoded} (character ${i} of a real cursor percent-encoded)`);
+    }),
+    { numRuns: 100, seed: 57 },
+  );
+});
+
 // Payloads a correctly signed cursor could carry after a secret leak or a format change: none
 // of them is a position, so each must decode to undefined.
 const hex24 = fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString("hex"));
@@ -102,8 +116,8 @@ const goodT = fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) });
 const badPayloads = fc.oneof(
   fc.record({ t: fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), id: hex24 }),
   fc.record({ t: fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.array(goodT, { maxLength: 2 })), id: hex24 }),
-  fc.record({ t: fc.integer({ min: MAX_DATE_MS + 1, max: Number.MAX_SAFE_INTEGER }), id: hex24 }),
-  fc.record({ t: goodT, id: fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !/^[0-9a-f]{24}$/.test(s)), hex24.map((h) => h.slice(1)), hex24.map((h) => `${h}0`), fc.integer(), fc.constant({ $gt: "" })) }),
+  fc.record({ t: fc.oneof(fc.integer({ min: MAX_DATE_MS + 1, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: Number.MIN_SAFE_INTEGER, max: -MAX_DATE_MS - 1 })), id: hex24 }),
+  fc.record({ t: goodT, id: fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !/^[0-9a-f]{24}$/.test(s)), hex24.map((h) => h.slice(1)), hex24.map((h) => `${h}0`), hex24.filter((h) => /[a-f]/.test(h)).map((h) => h.toUpperCase()), fc.integer(), fc.constant({ $gt: "" })) }),
   fc.record({ t: goodT }),
   fc.record({ id: hex24 }),
   fc.tuple(goodT, hex24, fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== "t" && k !== "id"), fc.jsonValue()).map(([t, id, key, value]) => ({ t, id, [key]: value })),

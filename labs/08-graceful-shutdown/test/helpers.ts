@@ -15,6 +15,8 @@ export interface Answer {
 
 export interface ExitReport {
   code: number;
+  /** Date.now() in the app when it called process.exit (the report's own Redis probe comes after). */
+  exitedAt: number;
   /** Names of this app's Redis connections still open when it exited (or why the probe failed). */
   redisClients: string[] | string;
   mongoClientsOpen: number;

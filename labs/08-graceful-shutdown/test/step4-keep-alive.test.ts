@@ -27,28 +27,31 @@ function download(url: string, agent: http.Agent, onFirstChunk: () => void): Pro
 }
 
 describe("step 4: keep-alive sockets do not hold the shutdown open", { concurrency: true }, () => {
-  test("a request on a reused keep-alive socket completes, says Connection: close, and the process exits 0", async () => {
-    const app = await startApp({ DRAIN_DELAY_MS: "100", SHUTDOWN_TIMEOUT_MS: "8000" });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  test("requests on reused keep-alive sockets, finishing during the drain delay or after it, complete, say Connection: close, and the process exits 0", async () => {
+    // One request ends inside the 1.5 s drain delay, the other after the listener has closed: both were in
+    // flight at SIGTERM, and both must tell their client to stop reusing the socket.
+    const app = await startApp({ DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "8000" });
+    const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })];
     try {
-      const warmUp = await request(`${app.url}/live`, { agent });
-      assert.equal(warmUp.status, 200);
-      const slow = request(`${app.url}/slow?ms=1500`, { agent }).catch((error: Error) => error);
-      await waitForOutput(app, /slow request started/);
+      for (const agent of agents) assert.equal((await request(`${app.url}/live`, { agent })).status, 200);
+      const slow = [600, 2500].map((ms, i) => request(`${app.url}/slow?ms=${ms}`, { agent: agents[i] }).catch((error: Error) => error));
+      await waitForOutput(app, /slow request started[\s\S]*slow request started/);
       app.signal("SIGTERM");
-      const answer = await slow;
-      assert.ok(!(answer instanceof Error), `expected the request on the keep-alive socket to complete; it failed with "${answer instanceof Error ? answer.message : ""}"`);
-      assert.equal(answer.reusedSocket, true, "test setup: the slow request should have reused the warm-up socket");
-      assert.equal(answer.status, 200, `expected 200; got ${answer.status} ${answer.body}`);
-      assert.equal(
-        answer.headers.connection,
-        "close",
-        `expected the response that finished during draining to carry "Connection: close" so the client stops reusing the socket; got "${answer.headers.connection}"`,
-      );
+      for (const [i, when] of ["during the drain delay", "after the drain delay"].entries()) {
+        const answer = await slow[i]!;
+        assert.ok(!(answer instanceof Error), `expected the request on the keep-alive socket that finishes ${when} to complete; it failed with "${answer instanceof Error ? answer.message : ""}"`);
+        assert.equal(answer.reusedSocket, true, "test setup: the slow request should have reused the warm-up socket");
+        assert.equal(answer.status, 200, `expected 200; got ${answer.status} ${answer.body}`);
+        assert.equal(
+          answer.headers.connection,
+          "close",
+          `expected the response that finished ${when} to carry "Connection: close" so the client stops reusing the socket; got "${answer.headers.connection}"`,
+        );
+      }
       const { code } = await exitWithin(app, 20_000, "a keep-alive socket may be holding it open");
-      assert.equal(code, 0, `expected exit code 0; got ${code}. If the deadline fired, the keep-alive socket stayed open after its last response. Output:\n${app.output()}`);
+      assert.equal(code, 0, `expected exit code 0; got ${code}. If the deadline fired, a keep-alive socket stayed open after its last response. Output:\n${app.output()}`);
     } finally {
-      agent.destroy();
+      for (const agent of agents) agent.destroy();
     }
   });
 

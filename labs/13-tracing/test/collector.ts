@@ -64,8 +64,16 @@ export async function startCollector(): Promise<Collector> {
       answered++;
       return answer(res, 415, { error: "this receiver decodes OTLP/HTTP JSON" });
     }
-    spans.push(...decode(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
-    if (holding) await new Promise<void>((resolve) => parked.push(resolve));
+    const batch = decode(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+    if (holding) {
+      // A held export counts only once it is answered: an exporter that gave up waiting (it closed the
+      // connection) has lost those spans, as it would with a collector that never got to them.
+      let gaveUp = false;
+      res.once("close", () => (gaveUp = true));
+      await new Promise<void>((resolve) => parked.push(resolve));
+      if (gaveUp) return;
+    }
+    spans.push(...batch);
     answered++;
     answer(res, 200, { partialSuccess: {} });
   });

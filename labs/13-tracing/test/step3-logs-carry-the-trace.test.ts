@@ -27,13 +27,20 @@ test("the API's and the worker's log lines for one sign-up carry its trace_id an
   assert.ok(consumer && descendsFrom(trace(), workerSpan, consumer.spanId), `expected the worker line's span_id to name its CONSUMER span or a span under it; it names "${workerSpan.name}"`);
 });
 
-test("each line carries the trace of the request it was written for, and lines outside any span carry none", { timeout: 150_000 }, async () => {
+test("each line carries the trace of the request it was written for, sampled or not, and lines outside any span carry none", { timeout: 150_000 }, async () => {
   const callers = [traceParent(), traceParent(), traceParent()];
   const answers = await Promise.all(callers.map((caller) => signUp(stack, { traceparent: caller.header })));
   for (const [i, answer] of answers.entries()) {
     const line = await logLine(stack.api, `"user created" for sign-up ${i + 1}`, (l) => l.msg === "user created" && l.userId === answer.body.id);
     assert.equal(line?.trace_id, callers[i]!.traceId, `expected the "user created" line of sign-up ${i + 1} to carry its own trace_id; got ${JSON.stringify(line)}`);
   }
+  // A caller that did not sample its trace (flags 00): the line is still written inside a span, so it still
+  // carries the ids; a log search by trace id must work whatever the sampling decided.
+  const unsampled = traceParent(false);
+  const quiet = await signUp(stack, { traceparent: unsampled.header });
+  const quietLine = await logLine(stack.api, `"user created" for a sign-up whose caller did not sample it`, (l) => l.msg === "user created" && l.userId === quiet.body.id);
+  assert.equal(quietLine.trace_id, unsampled.traceId, `expected the "user created" line of a request whose trace is not sampled (flags 00) to carry its trace_id too; got ${JSON.stringify(quietLine)}`);
+  assert.match(String(quietLine.span_id), /^[0-9a-f]{16}$/, `expected that line to carry a span_id as well; got ${JSON.stringify(quietLine)}`);
   const startup = logLines(stack.api).find((l) => String(l.msg).includes("listening"));
   const ready = logLines(stack.worker).find((l) => String(l.msg).includes("worker ready"));
   for (const line of [startup, ready]) {

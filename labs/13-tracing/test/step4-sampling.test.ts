@@ -65,7 +65,8 @@ test("TRACE_SAMPLE_RATIO=0.5: some traces are kept, and each one kept is whole (
 
 test("a TRACE_SAMPLE_RATIO that is not a number from 0 to 1 stops the process with a message naming it", { timeout: 150_000 }, async () => {
   const { env } = await labServices(["redis", "mongo"]);
-  for (const bad of ["abc", "1.5"]) {
+  // Not a number, above 1, below 0, a number followed by text: each stops the API. They start side by side.
+  await Promise.all(["abc", "1.5", "-0.5", "0.5x"].map(async (bad) => {
     const api = await startProcess({
       entry: new URL("../src/server.ts", import.meta.url),
       env: { ...env, NODE_OPTIONS: `--import=${new URL("../src/telemetry.ts", import.meta.url).href}`, TRACE_SAMPLE_RATIO: bad, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", PORT: "0" },
@@ -76,5 +77,5 @@ test("a TRACE_SAMPLE_RATIO that is not a number from 0 to 1 stops the process wi
     if (exit === "running") await api.kill();
     assert.ok(exit !== "running" && exit.code !== 0, `expected TRACE_SAMPLE_RATIO=${bad} to stop the API at start-up; it kept running`);
     assert.match(api.output(), /TRACE_SAMPLE_RATIO/, `expected the start-up error to name TRACE_SAMPLE_RATIO; the output:\n${api.output()}`);
-  }
+  }));
 });

@@ -36,6 +36,8 @@ if (process.env.WITNESS_FAIL_QUEUE_CLOSE === "1") {
 }
 
 process.on("exit", (code) => {
+  // When the app decided to exit, read before the probe below (which takes a while) runs.
+  const exitedAt = Date.now();
   // Redis: ask the server itself (CLIENT LIST) from a helper process. spawnSync blocks, so the app
   // cannot close anything in the meantime: what it lists is what was open when the app exited.
   const probe = spawnSync(process.execPath, [fileURLToPath(new URL("./redis-clients.ts", import.meta.url))], {
@@ -49,7 +51,7 @@ process.on("exit", (code) => {
   } catch {
     redisClients = `probe failed: ${probe.stderr || probe.error?.message || "no output"}`;
   }
-  const report = { code, redisClients, mongoClientsOpen: openMongo.size };
+  const report = { code, exitedAt, redisClients, mongoClientsOpen: openMongo.size };
   writeSync(1, `\n[exit-report] ${JSON.stringify(report)}\n`);
 });
 

@@ -44,7 +44,10 @@ test("after a real bench run, the lab page shows its chart with the summary and 
     await page.goto(`${site.baseUrl}/labs/${lab}/`);
     const placeholder = page.locator("[data-bench]");
     await placeholder.waitFor();
-    assert.match(await placeholder.innerText(), /Run the bench to chart your figures here/, "no run yet: the page keeps its fallback");
+    // No run yet: the page points to our reference figures, labelled as ours.
+    assert.match(await placeholder.innerText(), /^Our figures as charts, measured on our solution, not your code\.$/, "no run yet: the page keeps its fallback");
+    assert.equal(await placeholder.locator("a").getAttribute("href"), "bench/");
+    assert.equal(await placeholder.locator("figure").count(), 0, "no chart of yours before a run");
 
     const run = spawnSync(process.execPath, [path.join(repoRoot, "kit/cli/main.ts"), "bench", "1", "--runs", "1"], {
       env: { ...process.env, WORKBOOK_ROOT: scratch.dir, NO_COLOR: "1" },

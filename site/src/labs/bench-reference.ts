@@ -38,14 +38,13 @@ export type BenchReference = z.infer<typeof benchReferenceSchema>;
 
 export const benchReferenceFile = (labId: string, root = repoRoot) => path.join(labsDir(root), labId, "bench-reference.json");
 
-/** The lab's reference figures, or null when it has none (its README has no table of them). A broken file fails the build. */
-export async function readBenchReference(labId: string, root = repoRoot): Promise<BenchReference | null> {
+/** The lab's reference figures. Every lab has them (its README's Measure it table); a missing or broken file fails the build. */
+export async function readBenchReference(labId: string, root = repoRoot): Promise<BenchReference> {
   const file = benchReferenceFile(labId, root);
   const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return null;
-    throw error;
+    if (error.code !== "ENOENT") throw error;
+    throw new Error(`${path.relative(root, file)} is missing: every lab keeps its bench's reference figures there (run \`npm run lab -- bench ${labId.slice(0, 2)} --solution\` and copy the medians of its README's Measure it table).`);
   });
-  if (text === null) return null;
   const parsed = benchReferenceSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${path.relative(root, file)} is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   if (parsed.data.lab !== labId) throw new Error(`${path.relative(root, file)} names lab ${parsed.data.lab}, not ${labId}.`);

@@ -26,7 +26,7 @@ export const labSchema = z.object({
     .describe("The lab's steps in order, from lab.json `steps`."),
   starter: z.array(sourceFileSchema).describe("The files the learner edits, as shipped in labs/<id>/."),
   solution: z.array(sourceFileSchema).describe("The same files from solutions/<id>/; missing ones are left out."),
-  benchReference: benchReferenceSchema.nullable().describe("labs/<id>/bench-reference.json: our bench figures from the README's table; null when the lab has none."),
+  benchReference: benchReferenceSchema.describe("labs/<id>/bench-reference.json: our bench figures from the README's table."),
 });
 
 export type LabEntry = z.infer<typeof labSchema>;

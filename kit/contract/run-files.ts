@@ -25,6 +25,8 @@ export interface FileRunOptions {
    * would only add time. Only a test's own failure stops it; a run that cannot start still ends as before.
    */
   stopAtFirstFailure?: boolean;
+  /** Run only the tests whose names match (node --test-name-pattern); the hooks around them still run. */
+  namePattern?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export function runTestFiles(options: FileRunOptions): Promise<RunSummary> {
   // servers they started with it, not only the runner.
   const child = spawnTied(
     process.execPath,
-    ["--test", ...(options.forceExit ? ["--test-force-exit"] : []), `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...options.files],
+    ["--test", ...(options.forceExit ? ["--test-force-exit"] : []), `--test-reporter=${reporterPath}`, `--test-timeout=${options.testTimeoutMs ?? 120_000}`, ...(options.namePattern ? [`--test-name-pattern=${options.namePattern}`] : []), ...options.files],
     { cwd: options.labDir, env: { ...inherited, ...options.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, results: [], output: "", exitCode: null };

@@ -15,7 +15,10 @@ export const wrongFolder = "wrong";
 export interface WrongHeader {
   wrong: string;
   breaks: string;
+  /** The test file, e.g. "test/sessions.test.ts". */
   caughtBy: string;
+  /** The test in that file that catches it, when the header names one ("test/x.test.ts › its name"). */
+  test?: string;
 }
 
 export interface WrongOutcome {
@@ -62,11 +65,23 @@ export function parseWrongHeader(text: string): WrongHeader | string {
   }
   const next = lines[3] ?? "";
   if (!/^(--- |diff )/.test(next)) return `line 4 must start the diff ("--- a/..." or "diff --git ..."), after exactly three header lines (got ${JSON.stringify(next.slice(0, 60))})`;
-  if (!/^test\/[\w./-]+\.test\.ts$/.test(header.caughtBy!) || header.caughtBy!.includes("..")) {
-    return `caught-by must name one test file as test/<file>.test.ts (got "${header.caughtBy}")`;
+  const [file, test] = splitCaughtBy(header.caughtBy!);
+  if (!/^test\/[\w./-]+\.test\.ts$/.test(file) || file.includes("..")) {
+    return `caught-by must name one test file as test/<file>.test.ts, optionally followed by " › <test name>" (got "${header.caughtBy}")`;
   }
-  return header as WrongHeader;
+  return { wrong: header.wrong!, breaks: header.breaks!, caughtBy: file, ...(test ? { test } : {}) };
 }
+
+/** The separator between the file and the test's name in a caught-by line. */
+export const testSeparator = " › ";
+
+function splitCaughtBy(value: string): [string, string | undefined] {
+  const at = value.indexOf(testSeparator);
+  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + testSeparator.length).trim() || undefined];
+}
+
+/** A --test-name-pattern that matches exactly one test name. */
+export const exactNamePattern = (name: string) => `^${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`;
 
 /** The stored wrong solutions of a lab, as paths relative to its solution folder ("wrong/x.patch"), sorted. */
 export async function listWrongSolutions(lab: Lab): Promise<string[]> {
@@ -103,7 +118,7 @@ const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "
 
 /**
  * Apply every stored wrong solution over a scratch copy of the solved lab, run only the test file its header
- * names, and require that file to fail. `jobs` scratch copies run side by side; each is restored from the
+ * names (the test it names first, when it names one), and require that file to fail. `jobs` scratch copies run side by side; each is restored from the
  * solution after every patch instead of being copied again.
  */
 export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDir: string, jobs = 2, onProgress?: (progress: WrongProgress) => void): Promise<WrongReport> {
@@ -156,11 +171,25 @@ async function tryWrongSolution(lab: Lab, pool: ServicePool, dir: string, name: 
     return breach(`does not apply over the solution: ${firstLine((error as { stderr?: string }).stderr ?? (error as Error).message)}`);
   }
   try {
-    const result = await runTestFiles({ labDir: dir, files: [header.caughtBy], env: await pool.envFor(lab.manifest.services), testTimeoutMs: 60_000, forceExit: true, stopAtFirstFailure: true });
-    if (result.failed > 0) {
+    const env = await pool.envFor(lab.manifest.services);
+    const runFile = (namePattern?: string) =>
+      runTestFiles({ labDir: dir, files: [header.caughtBy], env, testTimeoutMs: 60_000, forceExit: true, stopAtFirstFailure: true, ...(namePattern ? { namePattern } : {}) });
+    const caught = (result: Awaited<ReturnType<typeof runTestFiles>>, note = "") => {
       const first = result.results.find((r) => r.status === "fail");
-      return { rejected: true, detail: `${header.caughtBy} fails: ${first?.name ?? "?"}` };
+      return { rejected: true, detail: `${header.caughtBy} fails: ${first?.name ?? "?"}${note}` };
+    };
+    // The header's test alone first: the tests before it in the file (a load test, say) would only add time.
+    // Any failure rejects the patch, so the whole file is the fallback when that test passes or is gone.
+    let note = "";
+    if (header.test) {
+      const alone = await runFile(exactNamePattern(header.test));
+      if (alone.failed > 0) return caught(alone);
+      // A pattern that matches nothing still reports the file itself as passing, so look for the test by name.
+      const found = alone.results.some((r) => r.name === header.test);
+      note = !found ? ` (the header names "${header.test}", which the file does not have)` : ` (the header names "${header.test}", which passes alone)`;
     }
+    const result = await runFile();
+    if (result.failed > 0) return caught(result, note);
     if (result.passed === 0) return breach(`${header.caughtBy} ran no test`);
     return breach(`${header.caughtBy} passes (${result.passed} test${result.passed === 1 ? "" : "s"}): this wrong solution is not caught (${header.wrong})`);
   } finally {

@@ -119,9 +119,29 @@ describe("stored wrong solutions", () => {
     assert.match(run.out, /wrong solutions: 3 rejected of 3/);
   });
 
+  test("a header that names its test runs that test alone first, and falls back to the whole file", async () => {
+    // a - b fails both sum tests; alone, the named one (the file's second) is the one reported.
+    const named = (test: string, after: string) => wrongPatch({ wrong: "breaks sum", breaks: "sum returns the sum", caughtBy: `test/sum.test.ts › ${test}` }, solvedCalc.replace("a + b", after));
+    const root = await fixtureWorkbook({
+      wrong: {
+        "a-named-test-fails.patch": named("sum handles negatives", "a - b"),
+        // Only sum(2, 3) is wrong: the named test passes alone, and the rest of the file still catches it.
+        "b-named-test-passes.patch": named("sum handles negatives", "(a === 2 ? 0 : a + b)"),
+        "c-named-test-gone.patch": named("sum handles (renamed) [1]", "a - b"),
+      },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /wrong\/a-named-test-fails\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum handles negatives \(/);
+    assert.match(run.out, /wrong\/b-named-test-passes\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers \(the header names "sum handles negatives", which passes alone\)/);
+    assert.match(run.out, /wrong\/c-named-test-gone\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers \(the header names "sum handles \(renamed\) \[1\]", which the file does not have\)/);
+  });
+
   test("the header parser names what is wrong", () => {
     const ok = parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n");
     assert.deepEqual(ok, { wrong: "a", breaks: "b", caughtBy: "test/x.test.ts" });
+    const named = parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts › a name (with) [brackets] › and more\n--- a/src/x.ts\n");
+    assert.deepEqual(named, { wrong: "a", breaks: "b", caughtBy: "test/x.test.ts", test: "a name (with) [brackets] › and more" });
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: src/x.ts\n--- a/src/x.ts\n") as string, /caught-by must name one test file/);
     assert.match(parseWrongHeader("# wrong: a\n# breaks: b\n# caught-by: test/x.test.ts\n# note: c\n--- a/src/x.ts\n") as string, /exactly three header lines/);
     assert.match(parseWrongHeader("# wrong:\n# breaks: b\n# caught-by: test/x.test.ts\n--- a/src/x.ts\n") as string, /header line 1 must be "# wrong: <one line>"/);

@@ -131,6 +131,9 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string, live: L
     const report = await checkWrongSolutions(lab, pool, labScratch, wrongJobs, (p) =>
       live.update(`check ${lab.id} · wrong solutions, ${p.done} of ${p.total} done${p.running.length > 0 ? ` · ${p.running.join(", ")}` : ""}`),
     );
+    for (const a of report.alone) {
+      findings.push([`${a.file}, named tests alone`, { ok: a.ok, label: "pass", detail: `${a.detail} (${(a.ms / 1000).toFixed(1)} s)` }]);
+    }
     for (const o of report.outcomes) {
       findings.push([`${o.name}`, { ok: o.rejected, label: "rejected", detail: `${o.detail} (${(o.ms / 1000).toFixed(1)} s)` }]);
     }

@@ -37,10 +37,19 @@ export interface WrongProgress {
   running: string[];
 }
 
+/** A file's named tests, run alone over the solved lab. */
+export interface AloneOutcome {
+  file: string;
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+
 export interface WrongReport {
   total: number;
   rejected: number;
   outcomes: WrongOutcome[];
+  alone: AloneOutcome[];
   ms: number;
 }
 
@@ -125,27 +134,65 @@ export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDi
   const started = performance.now();
   const names = await listWrongSolutions(lab);
   const outcomes: WrongOutcome[] = new Array(names.length);
-  const queue = names.map((name, index) => ({ name, index }));
+  // A header's test rejects its patch on its own only if it passes on its own over the solution: the named
+  // tests of each file run alone over the solved lab first, in the same job slots.
+  const alone = await namedTestsByFile(lab, names);
+  const aloneOutcomes: AloneOutcome[] = [];
+  type Task = { name: string; index: number } | { file: string; tests: string[] };
+  const queue: Task[] = [...[...alone].map(([file, tests]) => ({ file, tests: [...tests] })), ...names.map((name, index) => ({ name, index }))];
   const running = new Set<string>();
   let done = 0;
   const report = () => onProgress?.({ done, total: names.length, running: [...running] });
-  const workers = Math.max(1, Math.min(jobs, names.length));
+  const workers = Math.max(1, Math.min(jobs, queue.length));
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       const dir = await copyLab(lab, path.join(scratchDir, `wrong-${w + 1}`), true);
       for (let item = queue.shift(); item; item = queue.shift()) {
         const t0 = performance.now();
-        running.add(item.name);
+        const label = "name" in item ? item.name : `${item.file}, its named tests alone`;
+        running.add(label);
         report();
-        const outcome = await tryWrongSolution(lab, pool, dir, item.name);
-        outcomes[item.index] = { name: item.name, ...outcome, ms: performance.now() - t0 };
-        running.delete(item.name);
-        done++;
+        if ("name" in item) {
+          const outcome = await tryWrongSolution(lab, pool, dir, item.name);
+          outcomes[item.index] = { name: item.name, ...outcome, ms: performance.now() - t0 };
+          done++;
+        } else {
+          aloneOutcomes.push({ file: item.file, ...(await runNamedAlone(lab, pool, dir, item.file, item.tests)), ms: performance.now() - t0 });
+        }
+        running.delete(label);
         report();
       }
     }),
   );
-  return { total: names.length, rejected: outcomes.filter((o) => o.rejected).length, outcomes, ms: performance.now() - started };
+  aloneOutcomes.sort((a, b) => a.file.localeCompare(b.file));
+  return { total: names.length, rejected: outcomes.filter((o) => o.rejected).length, outcomes, alone: aloneOutcomes, ms: performance.now() - started };
+}
+
+/** The tests the headers name, by file (headers that do not parse are reported by their own run). */
+async function namedTestsByFile(lab: Lab, names: string[]): Promise<Map<string, Set<string>>> {
+  const byFile = new Map<string, Set<string>>();
+  for (const name of names) {
+    const header = parseWrongHeader(await readFile(path.join(lab.solutionDir, name), "utf8"));
+    if (typeof header === "string" || !header.test) continue;
+    if (!byFile.has(header.caughtBy)) byFile.set(header.caughtBy, new Set());
+    byFile.get(header.caughtBy)!.add(header.test);
+  }
+  return byFile;
+}
+
+/** Run a file's named tests, and only those, over the solved lab: each must exist and pass. */
+async function runNamedAlone(lab: Lab, pool: ServicePool, dir: string, file: string, tests: string[]): Promise<{ ok: boolean; detail: string }> {
+  const exists = await stat(path.join(dir, file)).then((s) => s.isFile()).catch(() => false);
+  if (!exists) return { ok: true, detail: "no such file (the patches that name it say so)" };
+  const run = await runTestFiles({ labDir: dir, files: [file], env: await pool.envFor(lab.manifest.services), testTimeoutMs: 60_000, forceExit: true, namePattern: tests.map((t) => `(?:${exactNamePattern(t)})`).join("|") });
+  const failed = run.results.filter((r) => r.status === "fail");
+  if (failed.length > 0) {
+    const names = failed.map((r) => r.name).join("; ");
+    return { ok: false, detail: `fails alone over the solution, so it cannot be trusted to reject a patch by itself: ${names}: ${(failed[0]!.error ?? "").split("\n")[0]}` };
+  }
+  // Tests the file no longer has are not an error here: the patches that name them fall back to the whole file.
+  const ran = tests.filter((t) => run.results.some((r) => r.name === t && r.status === "pass")).length;
+  return { ok: true, detail: `${ran} of ${tests.length} named test(s) pass alone over the solution` };
 }
 
 async function tryWrongSolution(lab: Lab, pool: ServicePool, dir: string, name: string): Promise<{ rejected: boolean; detail: string }> {

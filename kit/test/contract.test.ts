@@ -134,7 +134,27 @@ describe("stored wrong solutions", () => {
     assert.equal(run.code, 0, run.out + run.err);
     assert.match(run.out, /wrong\/a-named-test-fails\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum handles negatives \(/);
     assert.match(run.out, /wrong\/b-named-test-passes\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers \(the header names "sum handles negatives", which passes alone\)/);
+    assert.match(run.out, /test\/sum\.test\.ts, named tests alone\s+pass\s+1 of 2 named test\(s\) pass alone over the solution/);
     assert.match(run.out, /wrong\/c-named-test-gone\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers \(the header names "sum handles \(renamed\) \[1\]", which the file does not have\)/);
+  });
+
+  test("a named test that fails alone over the solution is a breach: it could reject any patch by itself", async () => {
+    const orderDependent = [
+      'import assert from "node:assert/strict";',
+      'import { test } from "node:test";',
+      'import { sum } from "../src/calc.ts";',
+      "let warmed = false;",
+      'test("sum warms up", () => assert.ok((warmed = sum(1, 1) === 2)));',
+      'test("sum after the warm-up", () => assert.ok(warmed && sum(2, 3) === 5, "needs the test before it"));',
+      "",
+    ].join("\n");
+    const root = await fixtureWorkbook({
+      extraFiles: { "test/sum.test.ts": orderDependent },
+      wrong: { "leans-on-order.patch": wrongPatch({ wrong: "subtracts", breaks: "sum returns the sum", caughtBy: "test/sum.test.ts › sum after the warm-up" }, solvedCalc.replace("a + b", "a - b")) },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.match(run.out, /test\/sum\.test\.ts, named tests alone\s+BREACH\s+fails alone over the solution, so it cannot be trusted to reject a patch by itself: sum after the warm-up/);
   });
 
   test("the header parser names what is wrong", () => {

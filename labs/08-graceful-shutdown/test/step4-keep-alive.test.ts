@@ -28,13 +28,15 @@ function download(url: string, agent: http.Agent, onFirstChunk: () => void): Pro
 
 describe("step 4: keep-alive sockets do not hold the shutdown open", { concurrency: true }, () => {
   test("requests on reused keep-alive sockets, finishing during the drain delay or after it, complete, say Connection: close, and the process exits 0", async () => {
-    // One request ends inside the 1.5 s drain delay, the other after the listener has closed: both were in
-    // flight at SIGTERM, and both must tell their client to stop reusing the socket.
-    const app = await startApp({ DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "8000" });
+    // One request ends inside the 2.5 s drain delay, the other after the listener has closed: both were in
+    // flight at SIGTERM, and both must tell their client to stop reusing the socket. The first has 1.2 s
+    // between the moment both have started and its end for the signal to arrive, and ends 1.3 s before
+    // the listener closes: margins a loaded two-core machine does not eat.
+    const app = await startApp({ DRAIN_DELAY_MS: "2500", SHUTDOWN_TIMEOUT_MS: "10000" });
     const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })];
     try {
       for (const agent of agents) assert.equal((await request(`${app.url}/live`, { agent })).status, 200);
-      const slow = [600, 2500].map((ms, i) => request(`${app.url}/slow?ms=${ms}`, { agent: agents[i] }).catch((error: Error) => error));
+      const slow = [1200, 3500].map((ms, i) => request(`${app.url}/slow?ms=${ms}`, { agent: agents[i] }).catch((error: Error) => error));
       await waitForOutput(app, /slow request started[\s\S]*slow request started/);
       app.signal("SIGTERM");
       for (const [i, when] of ["during the drain delay", "after the drain delay"].entries()) {

@@ -1,9 +1,9 @@
 /**
  * A stand-in for a third-party email provider whose budget is real: it admits at most
  * `callsPerSecond` calls a second (a token bucket holding `burst` calls) and answers 429 with
- * Retry-After to the rest, as Resend (2 requests/s per team by default) or SendGrid do past their
- * rate limits. Tests start it in their own process with an injected clock and random source, script
- * its failures, and read what it counted (`stats()`, `deliveries`). See kit/README.md, "The email
+ * Retry-After to the rest, as Resend or SendGrid do past their rate limits. Tests start it in
+ * their own process with an injected clock and random source, script its failures, and read
+ * what it counted (`stats()`, `deliveries`). See kit/README.md, "The email
  * provider: a calls-per-second budget". By hand:
  *
  *   node kit/bootstrap/node.cjs kit/testing/email-provider.ts --calls-per-second 20 --port 4100

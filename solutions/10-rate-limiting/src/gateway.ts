@@ -8,7 +8,7 @@ export interface RoutePolicy {
   whenLimiterDown: "open" | "closed";
 }
 
-/** The policy's name in RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-11). */
+/** The policy's name in RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-10, the revision the lab follows). */
 const POLICY_NAME = "default";
 /** What a fail-closed route tells clients while the limiter is down. */
 const LIMITER_DOWN_RETRY_SECONDS = 5;

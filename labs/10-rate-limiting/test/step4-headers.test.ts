@@ -6,7 +6,7 @@ import { useGateway } from "./helpers.ts";
 const LIMIT = 4;
 const WINDOW_SECONDS = 6;
 
-describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi-ratelimit-headers-11)", () => {
+describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi-ratelimit-headers-10)", () => {
   const gateway = useGateway({ instances: 2, limit: LIMIT, windowSeconds: WINDOW_SECONDS });
 
   test("every answer states the policy and what is left of it, counting down to 0", async () => {
@@ -29,6 +29,23 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
       seen.push(r);
     }
     assert.deepEqual(seen, [3, 2, 1, 0, 0], `expected r (the requests left) to be 3, 2, 1, 0 over ${LIMIT} admitted requests and 0 on the refused one; got ${seen.join(", ")}`);
+  });
+
+  test("a created order (201) and an unknown API key's 401 carry both fields too, and count against the same quota", async () => {
+    const { apps } = gateway();
+    const ip = freshIp();
+    const created = await call(apps[0]!.url, { ip, method: "POST" });
+    const unknownKey = await call(apps[1]!.url, { ip, apiKey: "made-up-key" });
+    for (const [reply, status, left] of [[created, 201, LIMIT - 1], [unknownKey, 401, LIMIT - 2]] as const) {
+      assert.equal(reply.status, status, `test setup: expected ${status}; got ${reply.status} ${reply.text}`);
+      const policyHeader = reply.headers.get("ratelimit-policy");
+      const limitHeader = reply.headers.get("ratelimit");
+      const [policy] = parseSfList("RateLimit-Policy", policyHeader);
+      const [limit] = parseSfList("RateLimit", limitHeader);
+      assert.equal(intParam("RateLimit-Policy", policy!, "q", policyHeader), LIMIT, `expected q=${LIMIT} in RateLimit-Policy on the ${status}; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(limit!.value, policy!.value, `expected RateLimit on the ${status} to name the same policy as RateLimit-Policy; got ${JSON.stringify(limitHeader)}`);
+      assert.equal(intParam("RateLimit", limit!, "r", limitHeader), left, `expected r=${left} on the ${status} (request ${LIMIT - left} of this client); got ${JSON.stringify(limitHeader)}`);
+    }
   });
 
   test("a refused request gets 429 with a JSON error and Retry-After in whole seconds", async () => {

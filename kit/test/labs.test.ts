@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -52,5 +52,44 @@ describe("finding labs", () => {
     const root = await fixture({});
     await mkdir(path.join(root, "labs", "03-queues"), { recursive: true });
     assert.match((await scanLabs(root)).problems[0]?.message ?? "", /lab\.json is missing/);
+  });
+});
+
+describe("the labs' own tests", () => {
+  /** Each `fc.assert(...)` call in `text`, up to its closing parenthesis (strings and comments are not special-cased). */
+  function propertyCalls(text: string): string[] {
+    const calls: string[] = [];
+    for (let at = text.indexOf("fc.assert("); at >= 0; at = text.indexOf("fc.assert(", at + 1)) {
+      let depth = 0;
+      let end = at + "fc.assert".length;
+      for (; end < text.length; end++) {
+        if (text[end] === "(") depth++;
+        else if (text[end] === ")" && --depth === 0) break;
+      }
+      calls.push(text.slice(at, end + 1));
+    }
+    return calls;
+  }
+
+  test("every fast-check property runs with a fixed seed, so check judges a wrong solution the same way on every run", async () => {
+    const repoRoot = path.resolve(import.meta.dirname, "../..");
+    const unseeded: string[] = [];
+    let seen = 0;
+    for (const lab of await listLabs(repoRoot)) {
+      const dir = path.join(lab.dir, "test");
+      for (const name of (await readdir(dir, { recursive: true })).filter((n) => n.endsWith(".ts"))) {
+        const calls = propertyCalls(await readFile(path.join(dir, name), "utf8"));
+        seen += calls.length;
+        for (const call of calls) if (!/\bseed:/.test(call)) unseeded.push(`${lab.id}/test/${name}: ${call.split("\n")[0]}`);
+      }
+    }
+    assert.ok(seen > 20, `expected the labs to hold fast-check properties; found ${seen}`);
+    assert.deepEqual(unseeded, [], "these properties draw new inputs on every run (give each a seed):");
+  });
+
+  test("the scan finds a property without a seed", () => {
+    const [call] = propertyCalls("await fc.assert(\n  fc.asyncProperty(fc.string(), async (s) => f(s)),\n  { numRuns: 5 },\n);");
+    assert.match(call!, /numRuns: 5 \},\n\)$/);
+    assert.doesNotMatch(call!, /\bseed:/);
   });
 });

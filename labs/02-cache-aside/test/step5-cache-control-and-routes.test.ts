@@ -95,7 +95,7 @@ test("any id that is not 24 hexadecimal characters gets 400 with a JSON error, n
         assert.equal(typeof (result.body as { error?: unknown }).error, "string", `expected a JSON body { error } for id ${JSON.stringify(raw)}`);
       }
     }),
-    { numRuns: 150 },
+    { numRuns: 150, seed: 251 },
   );
   assert.equal(h.userQueries() - queriesBefore, 0, "expected malformed ids to be rejected before reaching MongoDB");
 });

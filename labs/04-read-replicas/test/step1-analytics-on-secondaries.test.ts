@@ -91,7 +91,7 @@ describe("step 1: the analytics report runs on secondaries", () => {
           assert.equal(typeof body.error, "string", `expected a JSON { error } body for ?${query}; got ${JSON.stringify(body)}`);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 60, seed: 411 },
     );
     const unknown = await fetch(`${url}/analytics/signups?limit=5`);
     assert.equal(unknown.status, 400, `expected 400 for an unknown query parameter; got ${unknown.status}`);

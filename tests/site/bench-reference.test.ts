@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { readBenchReference, type BenchReference } from "../../site/src/labs/bench-reference.ts";
@@ -60,4 +61,19 @@ test("a README table and its reference file are compared cell by cell", () => {
   assert.equal(numberIn(readmeCell(table!, figure, "starter")!, 1), 2073);
   assert.equal(numberIn(readmeCell(table!, figure, "solution")!, 1), 12);
   assert.equal(measureTable("## Measure it\n\nOnly prose.\n"), null);
+});
+
+test("a missing, broken or invalid reference file fails with the file and what to do", async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), "wb-bench-ref-"));
+  try {
+    await mkdir(path.join(root, "labs", "07-example"), { recursive: true });
+    await assert.rejects(readBenchReference("07-example", root), /labs\/07-example\/bench-reference\.json is missing: .*npm run lab -- bench 07 --solution/);
+    const file = path.join(root, "labs", "07-example", "bench-reference.json");
+    await writeFile(file, "{ not json");
+    await assert.rejects(readBenchReference("07-example", root), /labs\/07-example\/bench-reference\.json is not JSON: /);
+    await writeFile(file, JSON.stringify({ lab: "07-example" }));
+    await assert.rejects(readBenchReference("07-example", root), /labs\/07-example\/bench-reference\.json is not valid: /);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

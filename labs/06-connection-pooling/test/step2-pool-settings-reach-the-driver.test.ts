@@ -51,6 +51,8 @@ describe("the pool settings reach the MongoClient unchanged", () => {
   });
 
   it("the defaults when nothing is set: pool 20, minimum 2, selection timeout 2,000 ms, idle 60,000 ms", async () => {
+    // Another Database with other settings first: each must get a client built from its own configuration.
+    await clientFor({ MONGO_MAX_POOL_SIZE: "5" });
     const client = await clientFor({});
     const { maxPoolSize, minPoolSize, serverSelectionTimeoutMS, maxIdleTimeMS } = client.options;
     assert.deepEqual(

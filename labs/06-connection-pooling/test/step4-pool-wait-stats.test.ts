@@ -51,6 +51,11 @@ describe("GET /pool reports how long requests waited for a pooled connection", (
         "Record each checkout's durationMS, in milliseconds, from the connectionCheckedOut event (TODO(4)).",
     );
     assert.ok((stats.waitMs?.p95 ?? 0) >= holdMs, `expected the p95 wait to be at least one query time (${holdMs} ms); got ${JSON.stringify(stats)}`);
+    const again = await pool();
+    assert.ok(
+      (again.checkouts ?? 0) >= (stats.checkouts ?? 0),
+      `expected GET /pool to count since start-up, so that reading it changes nothing; a second read showed ${again.checkouts} checkouts after ${stats.checkouts}`,
+    );
   });
 });
 

@@ -71,6 +71,11 @@ describe("step 1: the app talks to the cluster, and reads what it just wrote", (
   });
 
   test("every key the app wrote carries the run's namespace", async () => {
+    // A session of its own first, so that there is a key to judge even when this test runs alone.
+    const created = await call(lab(), "POST", "/api/sessions", { user: freshUser() });
+    assert.equal(created.status, 201, `expected a session to be created; got ${said(created)}`);
+    const sid = String(created.json.sid);
+    assert.ok((await keysByPrimary(lab())).some((k) => k.key.includes(sid)), `expected a key holding session ${sid} on the cluster; found none`);
     const outside = await keysOutsideNamespace(lab());
     assert.deepEqual(outside, [], `expected every key on the cluster to contain the namespace "${lab().namespace}" (WORKBOOK_NS), so that runs do not collide; found ${outside.slice(0, 5).join(", ")}`);
   });

@@ -57,6 +57,14 @@ describe("step 3: each queue lives in a slot of its own", () => {
   });
 
   test("every key the app wrote carries the run's namespace, queues included", async () => {
+    // A checkout of its own first, so that the queues have keys even when this test runs alone.
+    const user = freshUser();
+    await call(lab(), "POST", "/api/products", { products: [{ sku: "desk-oak", priceCents: 19900 }] });
+    await call(lab(), "POST", `/api/carts/${user}/items`, { sku: "desk-oak", qty: 1 });
+    const checkout = await call(lab(), "POST", `/api/carts/${user}/checkout`);
+    assert.equal(checkout.status, 202, `expected the checkout to be accepted; got ${said(checkout)}`);
+    const queueKeys = (await keysByPrimary(lab())).filter((k) => k.key.includes(":orders:"));
+    assert.ok(queueKeys.length > 0, "expected the orders queue to have keys on the cluster after a checkout; found none");
     const outside = await keysOutsideNamespace(lab());
     assert.deepEqual(outside, [], `expected every key on the cluster to contain the namespace "${lab().namespace}" (WORKBOOK_NS); found ${outside.slice(0, 5).join(", ")}`);
   });

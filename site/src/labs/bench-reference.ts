@@ -45,7 +45,13 @@ export async function readBenchReference(labId: string, root = repoRoot): Promis
     if (error.code !== "ENOENT") throw error;
     throw new Error(`${path.relative(root, file)} is missing: every lab keeps its bench's reference figures there (run \`npm run lab -- bench ${labId.slice(0, 2)} --solution\` and copy the medians of its README's Measure it table).`);
   });
-  const parsed = benchReferenceSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path.relative(root, file)} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = benchReferenceSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${path.relative(root, file)} is not valid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   if (parsed.data.lab !== labId) throw new Error(`${path.relative(root, file)} names lab ${parsed.data.lab}, not ${labId}.`);
   return parsed.data;

@@ -282,6 +282,26 @@ export function intParam(field: string, item: SfItem, key: string, header: strin
  * A TCP relay between the app and Redis that a test can cut (connections refused and dropped) or
  * stall (connections accepted, nothing ever answered), then bring back.
  */
+/** A reply's two RateLimit fields, parsed strictly: the policies it states and what is left of the first. */
+export function rateLimitFields(reply: Reply) {
+  const policyHeader = reply.headers.get("ratelimit-policy");
+  const limitHeader = reply.headers.get("ratelimit");
+  const policies = parseSfList("RateLimit-Policy", policyHeader);
+  const [limit] = parseSfList("RateLimit", limitHeader);
+  const policy = policies[0]!;
+  return {
+    policyHeader,
+    limitHeader,
+    policies,
+    policy,
+    limit: limit!,
+    /** An integer parameter of the (first) policy: q, the quota, or w, the window in seconds. */
+    policyParam: (key: string) => intParam("RateLimit-Policy", policy, key, policyHeader),
+    /** An integer parameter of RateLimit: r, the requests left, or t, the seconds until more. */
+    limitParam: (key: string) => intParam("RateLimit", limit!, key, limitHeader),
+  };
+}
+
 export interface RedisRelay {
   url: string;
   down(): void;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { call, freshIp, intParam, localGateway, parseSfList, sleep } from "./helpers.ts";
+import { call, freshIp, intParam, localGateway, parseSfList, rateLimitFields, sleep } from "./helpers.ts";
 import { useGateway } from "./helpers.ts";
 
 const LIMIT = 4;
@@ -15,16 +15,13 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
     const seen: number[] = [];
     for (let i = 0; i < LIMIT + 1; i++) {
       const reply = await call(apps[i % 2]!.url, { ip });
-      const policyHeader = reply.headers.get("ratelimit-policy");
-      const [policy, ...otherPolicies] = parseSfList("RateLimit-Policy", policyHeader);
-      assert.equal(otherPolicies.length, 0, `expected one policy in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
-      assert.equal(intParam("RateLimit-Policy", policy!, "q", policyHeader), LIMIT, `expected q=${LIMIT} (the quota) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
-      assert.equal(intParam("RateLimit-Policy", policy!, "w", policyHeader), WINDOW_SECONDS, `expected w=${WINDOW_SECONDS} (the window, in seconds) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
-      const limitHeader = reply.headers.get("ratelimit");
-      const [limit] = parseSfList("RateLimit", limitHeader);
-      assert.equal(limit!.value, policy!.value, `expected RateLimit to name the same policy as RateLimit-Policy ("${policy!.value}"); got ${JSON.stringify(limitHeader)}`);
-      const r = intParam("RateLimit", limit!, "r", limitHeader);
-      const t = intParam("RateLimit", limit!, "t", limitHeader);
+      const { policyHeader, limitHeader, policies, policy, limit, policyParam, limitParam } = rateLimitFields(reply);
+      assert.equal(policies.length, 1, `expected one policy in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(policyParam("q"), LIMIT, `expected q=${LIMIT} (the quota) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(policyParam("w"), WINDOW_SECONDS, `expected w=${WINDOW_SECONDS} (the window, in seconds) in RateLimit-Policy; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(limit.value, policy.value, `expected RateLimit to name the same policy as RateLimit-Policy ("${policy.value}"); got ${JSON.stringify(limitHeader)}`);
+      const r = limitParam("r");
+      const t = limitParam("t");
       assert.ok(t >= 0 && t <= WINDOW_SECONDS, `expected t (seconds until more quota is made available) between 0 and ${WINDOW_SECONDS}; got ${JSON.stringify(limitHeader)}`);
       seen.push(r);
     }
@@ -38,13 +35,10 @@ describe("step 4: 429, Retry-After and the RateLimit headers (draft-ietf-httpapi
     const unknownKey = await call(apps[1]!.url, { ip, apiKey: "made-up-key" });
     for (const [reply, status, left] of [[created, 201, LIMIT - 1], [unknownKey, 401, LIMIT - 2]] as const) {
       assert.equal(reply.status, status, `test setup: expected ${status}; got ${reply.status} ${reply.text}`);
-      const policyHeader = reply.headers.get("ratelimit-policy");
-      const limitHeader = reply.headers.get("ratelimit");
-      const [policy] = parseSfList("RateLimit-Policy", policyHeader);
-      const [limit] = parseSfList("RateLimit", limitHeader);
-      assert.equal(intParam("RateLimit-Policy", policy!, "q", policyHeader), LIMIT, `expected q=${LIMIT} in RateLimit-Policy on the ${status}; got ${JSON.stringify(policyHeader)}`);
-      assert.equal(limit!.value, policy!.value, `expected RateLimit on the ${status} to name the same policy as RateLimit-Policy; got ${JSON.stringify(limitHeader)}`);
-      assert.equal(intParam("RateLimit", limit!, "r", limitHeader), left, `expected r=${left} on the ${status} (request ${LIMIT - left} of this client); got ${JSON.stringify(limitHeader)}`);
+      const { policyHeader, limitHeader, policy, limit, policyParam, limitParam } = rateLimitFields(reply);
+      assert.equal(policyParam("q"), LIMIT, `expected q=${LIMIT} in RateLimit-Policy on the ${status}; got ${JSON.stringify(policyHeader)}`);
+      assert.equal(limit.value, policy.value, `expected RateLimit on the ${status} to name the same policy as RateLimit-Policy; got ${JSON.stringify(limitHeader)}`);
+      assert.equal(limitParam("r"), left, `expected r=${left} on the ${status} (request ${LIMIT - left} of this client); got ${JSON.stringify(limitHeader)}`);
     }
   });
 

@@ -128,8 +128,13 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string, live: L
     findings.push(["solution passes", { ok: false, detail: "not run: the solution files are incomplete" }]);
   }
   if (solvedPasses) {
-    const report = await checkWrongSolutions(lab, pool, labScratch, wrongJobs, (p) =>
-      live.update(`check ${lab.id} · wrong solutions, ${p.done} of ${p.total} done${p.running.length > 0 ? ` · ${p.running.join(", ")}` : ""}`),
+    const report = await checkWrongSolutions(
+      lab,
+      pool,
+      labScratch,
+      wrongJobs,
+      (p) => live.update(`check ${lab.id} · wrong solutions, ${p.done} of ${p.total} done${p.running.length > 0 ? ` · ${p.running.join(", ")}` : ""}`),
+      { dir: solved!.dir, results: solved!.run.results },
     );
     for (const a of report.alone) {
       findings.push([`${a.file}, named tests alone`, { ok: a.ok, label: "pass", detail: `${a.detail} (${(a.ms / 1000).toFixed(1)} s)` }]);

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Lab } from "../labs.ts";
+import type { TestResult } from "../runner/run-tests.ts";
 import { copyLab } from "../scratch.ts";
 import type { ServicePool } from "../services/pool.ts";
 import { runTestFiles } from "./run-files.ts";
@@ -130,14 +131,29 @@ const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "
  * names (the test it names first, when it names one), and require that file to fail. `jobs` scratch copies run side by side; each is restored from the
  * solution after every patch instead of being copied again.
  */
-export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDir: string, jobs = 2, onProgress?: (progress: WrongProgress) => void): Promise<WrongReport> {
+export async function checkWrongSolutions(
+  lab: Lab,
+  pool: ServicePool,
+  scratchDir: string,
+  jobs = 2,
+  onProgress?: (progress: WrongProgress) => void,
+  solved?: SolvedRun,
+): Promise<WrongReport> {
   const started = performance.now();
   const names = await listWrongSolutions(lab);
   const outcomes: WrongOutcome[] = new Array(names.length);
   // A header's test rejects its patch on its own only if it passes on its own over the solution: the named
-  // tests of each file run alone over the solved lab first, in the same job slots.
+  // tests of each file run alone over the solved lab first, in the same job slots. A file whose every test is
+  // named needs no such run: running its named tests is running the file, which the solved run already did.
   const alone = await namedTestsByFile(lab, names);
   const aloneOutcomes: AloneOutcome[] = [];
+  for (const [file, tests] of alone) {
+    const whole = solved ? testsOfFile(solved, file) : [];
+    if (whole.length > 0 && whole.every((r) => r.status === "pass" && tests.has(r.name)) && new Set(whole.map((r) => r.name)).size === tests.size) {
+      aloneOutcomes.push({ file, ok: true, detail: `every test of the file is named (${tests.size}); the solved lab's run of the whole file passed them`, ms: 0 });
+      alone.delete(file);
+    }
+  }
   type Task = { name: string; index: number } | { file: string; tests: string[] };
   const queue: Task[] = [...[...alone].map(([file, tests]) => ({ file, tests: [...tests] })), ...names.map((name, index) => ({ name, index }))];
   const running = new Set<string>();
@@ -166,6 +182,18 @@ export async function checkWrongSolutions(lab: Lab, pool: ServicePool, scratchDi
   );
   aloneOutcomes.sort((a, b) => a.file.localeCompare(b.file));
   return { total: names.length, rejected: outcomes.filter((o) => o.rejected).length, outcomes, alone: aloneOutcomes, ms: performance.now() - started };
+}
+
+/** The solved lab's run of every test file: where it ran, and each test's result. */
+export interface SolvedRun {
+  dir: string;
+  results: TestResult[];
+}
+
+/** The tests of one file (relative to the lab folder, "test/x.test.ts") in the solved lab's run. */
+function testsOfFile(solved: SolvedRun, file: string): TestResult[] {
+  const relative = (f: string) => (path.isAbsolute(f) ? path.relative(solved.dir, f) : f).split(path.sep).join("/");
+  return solved.results.filter((r) => r.file !== undefined && relative(r.file) === file);
 }
 
 /** The tests the headers name, by file (headers that do not parse are reported by their own run). */

@@ -138,6 +138,21 @@ describe("stored wrong solutions", () => {
     assert.match(run.out, /wrong\/c-named-test-gone\.patch\s+rejected\s+test\/sum\.test\.ts fails: sum adds two numbers \(the header names "sum handles \(renamed\) \[1\]", which the file does not have\)/);
   });
 
+  test("a file whose every test is named is not run again alone: the solved run of the whole file stands for it", async () => {
+    const root = await fixtureWorkbook({
+      wrong: {
+        "adds.patch": wrongPatch({ wrong: "adds", breaks: "product multiplies", caughtBy: "test/product.test.ts › product multiplies two numbers" }, solvedCalc.replace(productLine, productLine.replace("a * b", "a + b"))),
+        "subtracts.patch": wrongPatch({ wrong: "subtracts", breaks: "sum returns the sum", caughtBy: "test/sum.test.ts › sum handles negatives" }, solvedCalc.replace("a + b", "a - b")),
+      },
+    });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /test\/product\.test\.ts, named tests alone\s+pass\s+every test of the file is named \(1\); the solved lab's run of the whole file passed them \(0\.0 s\)/);
+    // sum.test.ts has a test no header names: its named test still runs alone.
+    assert.match(run.out, /test\/sum\.test\.ts, named tests alone\s+pass\s+1 of 1 named test\(s\) pass alone over the solution/);
+    assert.match(run.out, /wrong solutions: 2 rejected of 2/);
+  });
+
   test("a named test that fails alone over the solution is a breach: it could reject any patch by itself", async () => {
     const orderDependent = [
       'import assert from "node:assert/strict";',

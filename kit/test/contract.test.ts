@@ -288,6 +288,41 @@ describe("steps against tests and TODO markers", () => {
   });
 });
 
+describe("a capstone (lab.json \"capstone\": true)", () => {
+  const unmarked = starterCalc.replace(/\/\/ TODO\(\d\): /g, "// ");
+
+  test("needs no TODO(n) marker: its steps are promises, each with its own test files, and it passes check", async () => {
+    const root = await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, manifest: { capstone: true, estimatedMinutes: 300 }, solutionFiles: { "MODEL-ANSWER.md": "# A model answer\n" } });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /TODO markers\s+ok\s+none, as a capstone's starter should have/);
+    assert.match(run.out, /steps, tests, TODOs\s+ok\s+2 steps \(a capstone: promises, no TODO markers\), every test file in one step/);
+    assert.match(run.out, /solution files\s+ok/, "MODEL-ANSWER.md sits beside a capstone's solution files");
+    assert.match(run.out, /each step fails on starter\s+ok/);
+  });
+
+  test("a TODO(n) marker in a capstone's starter is a breach: it points at the mistake", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), manifest: { capstone: true } }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /TODO markers\s+BREACH\s+a capstone's starter must not point at its mistakes, but has TODO\(n\) marker\(s\): 2 in src\/calc\.ts/);
+  });
+
+  test("every test file still belongs to exactly one step", async () => {
+    const extra = { "test/extra.test.ts": "import { test } from \"node:test\";\ntest(\"nothing\", () => {});\n" };
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, manifest: { capstone: true }, extraFiles: extra }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+no step lists "test\/extra\.test\.ts"/);
+  });
+
+  test("an ordinary lab without markers still breaches, and MODEL-ANSWER.md is a stray file there", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, solutionFiles: { "MODEL-ANSWER.md": "# A model answer\n" } }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /TODO markers\s+BREACH\s+no TODO\(n\) marker/);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+2 step\(s\) in lab\.json, but the highest TODO\(n\) in the starter is TODO\(0\)/);
+    assert.match(run.out, /solution files\s+BREACH\s+stray \(not in lab\.json files\): MODEL-ANSWER\.md/);
+  });
+});
+
 describe("reset", () => {
   test("puts the starter back from git, after saving the learner's file to .workbook/backups/", async () => {
     const root = await fixtureWorkbook();

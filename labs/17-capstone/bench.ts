@@ -76,13 +76,15 @@ function forecastMix(users: User[], adminToken: string, runTag: string): MixEntr
       routeClass: "account",
       weight: 6,
       request: (_i, random): LoadRequest => {
+        // The README's account class: one request in five hashes a password (a sign-up in twenty, a login in
+        // about seven), the rest are GET /me.
         const r = random();
-        if (r < 0.1) {
+        if (r < 0.05) {
           const email = `bench-${runTag}-new${++signups}@example.com`;
           return { method: "POST", path: "/signup", headers: json(`signup-${signups}`), body: JSON.stringify({ email, password }) };
         }
         const user = pick(users, random);
-        if (r < 0.5) return { method: "POST", path: "/login", headers: json(user.client), body: JSON.stringify({ email: user.email, password }) };
+        if (r < 0.2) return { method: "POST", path: "/login", headers: json(user.client), body: JSON.stringify({ email: user.email, password }) };
         return { method: "GET", path: "/me", headers: { cookie: user.cookie, "x-client-id": user.client } };
       },
     },

@@ -75,6 +75,15 @@ export const labManifestSchema = z
         "true for a capstone lab, which asks for judgment across every layer and must not point at its own mistakes: its starter has no TODO(n) markers, and each step is a promise checked by the test files it lists (every test file still belongs to exactly one step). It may estimate up to " +
           `${capstoneMaxMinutes} minutes. Absent or false: an ordinary lab, one TODO(n) marker per step.`,
       ),
+    checkJobs: z
+      .number()
+      .int()
+      .min(1)
+      .max(6)
+      .optional()
+      .describe(
+        "How many of the lab's stored wrong solutions `check` runs side by side, for a lab whose wrong solutions mostly wait (on timers, a provider, a lock) rather than compute: at most 6. Absent: 3. WORKBOOK_CHECK_JOBS, when set, wins.",
+      ),
   })
   .strict()
   .superRefine((manifest, ctx) => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { containsLine } from "../contract/leaks.ts";
 import { parseWrongHeader } from "../contract/wrong.ts";
+import { wrongJobsFor } from "../contract/check.ts";
 import { defaultSteps, fixtureWorkbook, labCli, labId, productLine, removeFixtures, solvedCalc, starterCalc, sumLine, wrongPatch } from "./fixture-lab.ts";
 
 after(removeFixtures);
@@ -50,6 +51,14 @@ describe("the contract check", () => {
 });
 
 describe("stored wrong solutions", () => {
+  test("run 3 at a time, or the lab's checkJobs; WORKBOOK_CHECK_JOBS wins over both", () => {
+    assert.equal(wrongJobsFor({}, {}), 3);
+    assert.equal(wrongJobsFor({ checkJobs: 5 }, {}), 5);
+    assert.equal(wrongJobsFor({ checkJobs: 5 }, { WORKBOOK_CHECK_JOBS: "1" }), 1);
+    assert.equal(wrongJobsFor({}, { WORKBOOK_CHECK_JOBS: "2" }), 2);
+    assert.equal(wrongJobsFor({ checkJobs: 4 }, { WORKBOOK_CHECK_JOBS: "zero" }), 4);
+  });
+
   test("a wrong solution that its named test file rejects is ok, and does not count as a stray solution file", async () => {
     const root = await fixtureWorkbook({ wrong: { "subtracts.patch": subtracts() } });
     const run = labCli(root, ["check"]);

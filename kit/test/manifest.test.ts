@@ -49,6 +49,11 @@ describe("lab manifest schema", () => {
     }
   });
 
+  test("checkJobs: a whole number from 1 to 6, or absent", () => {
+    assert.deepEqual(problemsOf({ ...valid, checkJobs: 5 }), []);
+    for (const bad of [0, 7, 2.5, "4"]) assert.ok(problemsOf({ ...valid, checkJobs: bad }).some((p) => p.startsWith('field "checkJobs"')), `checkJobs ${JSON.stringify(bad)} should be refused`);
+  });
+
   test("estimatedMinutes: at most 240 for a lab; only a capstone may estimate up to 360", () => {
     assert.deepEqual(problemsOf({ ...valid, estimatedMinutes: 240 }), []);
     assert.ok(problemsOf({ ...valid, estimatedMinutes: 300 }).some((p) => /field "estimatedMinutes": must be at most 240 for a lab; only a capstone \("capstone": true\) may estimate up to 360/.test(p)));

@@ -32,7 +32,7 @@ test("checkout answers 201 while the email provider answers 503 to everything, a
   }
   assert.equal(answer.status, 201, `expected POST /checkout to answer 201 while the provider fails every call (the order is stored; its email can go later); got ${answer.status} ${answer.text.slice(0, 200)}`);
   const orderId = String(answer.body.orderId);
-  await until(`the confirmation of order ${orderId} to be delivered once the provider heals`, () => deliveriesOf([orderId]).get(orderId)! > 0, 30_000).catch((error: Error) =>
+  await until(`the confirmation of order ${orderId} to be delivered once the provider heals`, () => deliveriesOf([orderId]).get(orderId)! > 0, 20_000).catch((error: Error) =>
     assert.fail(`expected the confirmation of order ${orderId} to be delivered after the provider came back; ${error.message} (provider: ${JSON.stringify(shop.email!.stats())})`),
   );
   assert.equal(deliveriesOf([orderId]).get(orderId), 1, `expected exactly one confirmation for order ${orderId}`);

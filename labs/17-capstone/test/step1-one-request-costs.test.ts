@@ -217,6 +217,14 @@ test("personal answers forbid shared caches; catalog answers carry a public max-
     assert.match(cacheControl(answer), /private|no-store/, `expected GET ${path} (one person's data) to carry Cache-Control private or no-store, so no shared cache keeps it; got "${cacheControl(answer)}"`);
     assert.doesNotMatch(cacheControl(answer), /public|s-maxage/, `expected GET ${path} never to be marked public for shared caches; got "${cacheControl(answer)}"`);
   }
+  // The login's answer carries the session cookie, and the report is for the admin's eyes only: a shared
+  // cache allowed to keep either would hand one person's session or the shop's sales to the next client.
+  const login = await call(shop.url, "POST", "/login", { body: { email: user.email, password: user.password } });
+  const report = await call(shop.url, "GET", "/admin/report", { headers: { authorization: `Bearer ${shop.adminToken}` } });
+  for (const [what, answer] of [["POST /login", login], ["GET /admin/report", report]] as const) {
+    assert.equal(answer.status, 200, `expected ${what} to answer 200; got ${answer.status} ${answer.text.slice(0, 120)}`);
+    assert.doesNotMatch(cacheControl(answer), /public|s-maxage/, `expected ${what} (an answer for one client only) never to be marked public for shared caches; got "${cacheControl(answer)}"`);
+  }
   for (const path of ["/products/3", "/products?category=books"]) {
     const answer = await call(shop.url, "GET", path);
     const value = cacheControl(answer);

@@ -180,3 +180,32 @@ test("through a long run of 429s the worker waits as Retry-After says, and every
   const counts = [...deliveriesOf(orderIds)];
   assert.deepEqual(counts.filter(([, n]) => n !== 1), [], `expected exactly one confirmation per order once the provider's budget came back (a 429 must not spend a job's attempts); got ${JSON.stringify(counts)}`);
 });
+
+test("an Idempotency-Key holds on every instance and for retries sent at once, and belongs to the user who sent it", async () => {
+  const [user, stranger] = await Promise.all([newUser(shop.url, "retrier"), newUser(shop.url, "stranger")]);
+  const key = `order-${Date.now()}`;
+  const checkout = (base: string, who = user) => call(base, "POST", "/checkout", { cookie: who.cookie, headers: { "idempotency-key": key } });
+  const added = await call(shop.url, "POST", "/cart/items", { cookie: user.cookie, body: { productId: 60, quantity: 1 } });
+  assert.equal(added.status, 200, `expected POST /cart/items to answer 200 while setting up; got ${added.status} ${added.text.slice(0, 200)}`);
+  // A client whose first try timed out sends its retries at once, and the balancer spreads them: one per instance.
+  const racing = await Promise.all(shop.instances.map((app) => checkout(app.url)));
+  assert.deepEqual(racing.map((a) => a.status), racing.map(() => 201), `expected ${racing.length} checkouts sent at once with one Idempotency-Key, one to each instance, all to answer 201 with the same order; got ${racing.map((a) => `${a.status} ${a.text.slice(0, 80)}`).join("; ")}`);
+  const orderIds = [...new Set(racing.map((a) => String(a.body.orderId)))];
+  assert.equal(orderIds.length, 1, `expected checkouts sent at once with one Idempotency-Key to be one order; they made ${orderIds.length}: ${orderIds.join(", ")} (two requests can both find no order with the key before either stores one)`);
+  // Retried later, on each instance directly: whichever instance placed the order, every one knows the key.
+  for (const app of shop.instances) {
+    const again = await checkout(app.url);
+    assert.equal(again.status, 201, `expected the checkout retried with its Idempotency-Key on ${app.name} to answer 201 with the same order; got ${again.status} ${again.text.slice(0, 200)} (a key remembered by one instance only is forgotten by the others)`);
+    assert.equal(String(again.body.orderId), orderIds[0], `expected the checkout retried with its Idempotency-Key on ${app.name} to give order ${orderIds[0]}; it gave ${again.body.orderId}`);
+  }
+  const mine = await call(shop.url, "GET", "/orders", { cookie: user.cookie });
+  assert.deepEqual(mine.body?.items?.map((o: { orderId: string }) => o.orderId), orderIds, `expected one order after one checkout retried ${racing.length + shop.instances.length - 1} times with its Idempotency-Key; GET /orders shows ${JSON.stringify(mine.body?.items?.map((o: { orderId: string }) => o.orderId))}`);
+  // Another user who happens to choose the same key (a counter, a date) places an order of their own.
+  const strangerAdded = await call(shop.url, "POST", "/cart/items", { cookie: stranger.cookie, body: { productId: 61, quantity: 2 } });
+  assert.equal(strangerAdded.status, 200, `expected POST /cart/items to answer 200 while setting up; got ${strangerAdded.status} ${strangerAdded.text.slice(0, 200)}`);
+  const theirs = await checkout(shop.url, stranger);
+  assert.equal(theirs.status, 201, `expected another user's checkout with the same Idempotency-Key to answer 201; got ${theirs.status} ${theirs.text.slice(0, 200)}`);
+  assert.notEqual(String(theirs.body.orderId), orderIds[0], `expected another user's checkout that happens to use the same Idempotency-Key to place their own order, not to be answered with ${user.email}'s order ${orderIds[0]} (a key is the client's, not the shop's)`);
+  const strangers = await call(shop.url, "GET", "/orders", { cookie: stranger.cookie });
+  assert.deepEqual(strangers.body?.items?.map((o: { orderId: string }) => o.orderId), [String(theirs.body.orderId)], `expected the other user's GET /orders to show their one order; got ${strangers.text.slice(0, 200)}`);
+});

@@ -112,3 +112,48 @@ test("an account whose password was hashed before your changes still logs in", a
   const login = await call(shop.url, "POST", "/login", { body: { email, password } });
   assert.equal(login.status, 200, `expected an account created before your changes (its hash made with the starter's scrypt parameters) to log in with its password; got ${login.status} ${login.text.slice(0, 200)}. Changing the hash's cost locks out every existing user`);
 });
+
+/** CPU time a process has used, all its threads, in clock ticks (Linux: /proc); undefined elsewhere. */
+function cpuTicksOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of the line)
+  } catch {
+    return undefined;
+  }
+}
+
+test("a new account's password costs as much to hash as an existing account's", async (t) => {
+  const app = shop.instances[0]!;
+  if (cpuTicksOf(app.pid()) === undefined) return t.skip("no /proc here to count an instance's CPU time");
+  // Six accounts as the starter stored them, then the CPU the instance spends on their logins against
+  // the CPU it spends on six sign-ups: each is one password hash. Counted, not timed.
+  const { mongoUrl } = await labServices(["mongo"]);
+  const client = await new MongoClient(mongoUrl).connect();
+  const veterans = Array.from({ length: 6 }, () => ({ email: `veteran-${randomBytes(5).toString("hex")}@example.com`, password: `old password ${randomBytes(4).toString("hex")}` }));
+  try {
+    await client.db(shop.namespace).collection("users").insertMany(
+      veterans.map(({ email, password }) => {
+        const salt = randomBytes(16);
+        return { _id: new ObjectId(), email, passwordHash: `${salt.toString("hex")}:${scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString("hex")}`, createdAt: new Date(Date.now() - 86_400_000) };
+      }),
+    );
+  } finally {
+    await client.close();
+  }
+  const cpuOf = async (what: string, expected: number, send: (i: number) => Promise<{ status: number; text: string }>) => {
+    const before = cpuTicksOf(app.pid())!;
+    for (let i = 0; i < 6; i++) {
+      const answer = await send(i);
+      assert.equal(answer.status, expected, `expected ${what} on ${app.name} to answer ${expected}; got ${answer.status} ${answer.text.slice(0, 200)}`);
+    }
+    return cpuTicksOf(app.pid())! - before;
+  };
+  const logins = await cpuOf("a login of an account the starter made", 200, (i) => call(app.url, "POST", "/login", { body: veterans[i] }));
+  const signups = await cpuOf("a sign-up", 201, () => call(app.url, "POST", "/signup", { body: { email: `newcomer-${randomBytes(6).toString("hex")}@example.com`, password: `pw ${randomBytes(8).toString("hex")}` } }));
+  t.diagnostic(`CPU ticks of ${app.name}: ${logins} for 6 logins of old accounts, ${signups} for 6 sign-ups`);
+  assert.ok(
+    signups >= logins / 2,
+    `expected 6 sign-ups to cost ${app.name} about the CPU of 6 logins of accounts the starter made (each is one password hash, and the starter's cost is what keeps a stolen users collection from being cracked); they cost ${signups} ticks against ${logins}. A hash cheaper for new accounts makes their passwords the easy ones to guess`,
+  );
+});

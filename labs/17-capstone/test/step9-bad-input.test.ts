@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { before, test } from "node:test";
 import fc from "fast-check";
 import type { Shop } from "../shop-stack.ts";
-import { call, newUser, placeOrder, shopForTest, type Answer, type User } from "./support.ts";
+import { call, describeStatuses, newUser, placeOrder, shopForTest, type Answer, type User } from "./support.ts";
 
 let shop: Shop;
 let alice: User;
@@ -174,4 +174,47 @@ test("any JSON body to signup, login, cart, checkout and PATCH answers 2xx or a 
   );
   const orders = await call(shop.url, "GET", "/orders?limit=100", { cookie: alice.cookie });
   assert.equal(orders.body?.items?.length, aliceOrders.size, `expected a checkout refused for its Idempotency-Key (101 characters) to place no order; Alice has ${orders.body?.items?.length} orders, not ${aliceOrders.size}`);
+});
+
+test("checkouts racing for the last units: as many 201s as there were units, the rest 409 taking nothing, stock never below 0", async () => {
+  const auth = { authorization: `Bearer ${shop.adminToken}` };
+  // Product 181 has 3 units left; 180 has plenty. Each of 8 buyers has one of each in the cart (180
+  // first, also by id), and they all check out at once: 3 orders, and 5 refusals that leave both products as they were.
+  const plenty = 180;
+  const scarce = 181;
+  const set = await call(shop.url, "PATCH", `/admin/products/${scarce}`, { body: { stock: 3 }, headers: auth });
+  assert.equal(set.status, 200, `expected PATCH /admin/products/${scarce} to answer 200 while setting up; got ${set.status} ${set.text.slice(0, 200)}`);
+  // What the database holds now, as the PATCH answers it (a PATCH of the name to itself changes nothing else).
+  const stockOf = async (id: number) => {
+    const name = (await call(shop.url, "GET", `/products/${id}`)).body?.name;
+    const answer = await call(shop.url, "PATCH", `/admin/products/${id}`, { body: { name }, headers: auth });
+    assert.equal(answer.status, 200, `expected PATCH /admin/products/${id} to answer 200; got ${answer.status} ${answer.text.slice(0, 200)}`);
+    return answer.body.stock as number;
+  };
+  const plentyBefore = await stockOf(plenty);
+  const buyers = await Promise.all(Array.from({ length: 8 }, (_, i) => newUser(shop.url, `racer${i}`)));
+  for (const buyer of buyers) {
+    for (const productId of [plenty, scarce]) {
+      const added = await call(shop.url, "POST", "/cart/items", { cookie: buyer.cookie, body: { productId, quantity: 1 } });
+      assert.equal(added.status, 200, `expected POST /cart/items to answer 200 while setting up; got ${added.status} ${added.text.slice(0, 200)}`);
+    }
+  }
+  const answers = await Promise.all(buyers.map((buyer) => call(shop.url, "POST", "/checkout", { cookie: buyer.cookie })));
+  const placed = answers.filter((a) => a.status === 201).length;
+  const refused = answers.filter((a) => a.status === 409);
+  const scarceAfter = await stockOf(scarce);
+  const plentyAfter = await stockOf(plenty);
+  assert.equal(
+    placed,
+    3,
+    `expected exactly 3 of 8 checkouts racing for the last 3 units of product ${scarce} to answer 201 (a unit can be sold once: checkouts that all saw a unit left must not all take it); ${placed} did (${describeStatuses(answers)}), and the product's stock is now ${scarceAfter}`,
+  );
+  assert.equal(refused.length, 5, `expected the other 5 checkouts to be refused with 409 (not enough stock); got ${describeStatuses(answers)}`);
+  for (const answer of refused) assertRefused(answer, `a checkout refused for want of stock`, [409]);
+  assert.equal(scarceAfter, 0, `expected product ${scarce} to have 0 units left after 3 of its 3 were sold (never below 0); it has ${scarceAfter}`);
+  assert.equal(
+    plentyAfter,
+    plentyBefore - 3,
+    `expected product ${plenty} (in every cart, ahead of the scarce one) to lose one unit per order placed, ${plentyBefore} to ${plentyBefore - 3}; it has ${plentyAfter}: a checkout refused with 409 must take nothing, not keep the units of the lines before the one that ran short`,
+  );
 });

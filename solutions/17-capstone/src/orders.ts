@@ -141,7 +141,12 @@ export function orderRoutes({ store, requireUser, queue, secret, productsWritten
       if (earlier) return void res.status(201).json({ orderId: earlier._id.toHexString(), totalCents: earlier.totalCents });
     }
     const cart = cartItems(Object.entries(await redis.hgetall(cartKey(user.id))).flat());
-    if (cart.length === 0) throw new HttpError(400, "the cart is empty");
+    if (cart.length === 0) {
+      // A retry that raced the first try past the lookup above finds the cart it emptied: same key, same order.
+      const placed = idempotencyId ? await store.orders.findOne({ idempotencyId }) : null;
+      if (placed) return void res.status(201).json({ orderId: placed._id.toHexString(), totalCents: placed.totalCents });
+      throw new HttpError(400, "the cart is empty");
+    }
     const { lines, products } = await reserveStock(store, cart);
     const order: Order = {
       _id: new ObjectId(),

@@ -276,7 +276,7 @@ describe("docker-compose.yml", () => {
     const email = byName["capstone-email"];
     assert.ok(email, "expected a capstone-email service (the email budget)");
     assert.ok(email.command?.includes("kit/testing/email-provider.ts"), "capstone-email runs the kit's email provider");
-    assert.equal(flag(email.command, "--calls-per-second"), "5");
+    assert.equal(flag(email.command, "--calls-per-second"), "15");
     const emailPort = Number(flag(email.command, "--port"));
     // rs0 advertises 127.0.0.1: the node services share mongo1's network namespace to reach it, the governor and the provider there.
     const nodeServices: [string, (typeof services)[number][1]][] = [...apps, ...worker, ["capstone-governor", governor], ["capstone-email", email]];
@@ -289,7 +289,7 @@ describe("docker-compose.yml", () => {
       const env = s.environment ?? {};
       assert.equal(env.MONGO_URL, governorUrl, `${name} must reach MongoDB through the governor (one listener per member), never around the budget`);
       assert.equal(env.EMAIL_URL, `http://127.0.0.1:${emailPort}`, `${name} must send email through the provider`);
-      assert.equal(env.EMAIL_CALLS_PER_SECOND, "5");
+      assert.equal(env.EMAIL_CALLS_PER_SECOND, "15");
       assert.equal(env.TRUST_PROXY_HOPS, "1", "HAProxy adds one X-Forwarded-For hop");
       for (const required of ["REDIS_URL", "WORKBOOK_NS", "INSTANCE", "ADMIN_TOKEN", "SECRET"]) assert.ok(env[required], `${name} must set ${required} (src/config.ts refuses to start without it)`);
       assert.ok((env.SECRET ?? "").replace(/^\$\{[^:]+:-|\}$/g, "").length >= 32, `${name}: SECRET's default must have 32+ characters`);

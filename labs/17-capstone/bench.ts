@@ -3,13 +3,14 @@
 // seed, the worker, deploy.json's instances behind HAProxy), for the
 // starter, your code and (with --solution) ours. Per multiple it prints p50/p95/p99 and errors per route class,
 // what the budgets counted (database operations/s against the governor's 300, waits, sheds; email calls
-// against the provider's 5/s, 429s), and the knee: the lowest multiple that breaks an SLO of the README.
+// against the provider's 15/s, 429s), and the knee: the lowest multiple that breaks an SLO of the README.
 // `--load 3x` runs one multiple. The curves are saved to .workbook/bench/17-capstone.load-curve.json, in the
 // shape site/src/charts/load-curve.ts draws.
 //
 // What the mix leaves out, so that every request can be judged alone: POST /logout (it would end the sessions
 // the other requests use) and deep pages of /orders (following cursors takes one request per page); the burst,
-// the flooding client and a deploy are the tests' (step 3), not this curve's.
+// the flooding client and a deploy are the tests' (steps 7 and 6), not this curve's; the flash sale is the
+// forecast's, for ANSWER.md: at 30x on two cores the load generator would measure itself.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { curvePoints, formatNumber, kneeOf, runLoadCurve, stepLines, type CurveStep, type LoadCurvePoint, type LoadRequest, type MixEntry, type Slo } from "#kit/bench/load-curve.ts";

@@ -120,7 +120,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   const haproxyBin = await findHaproxy();
   if (!haproxyBin) throw new Error("the shop needs a haproxy binary (apt install haproxy, or HAPROXY_BIN)");
   const dbOpsPerSecond = options.dbOpsPerSecond ?? 300;
-  const emailCallsPerSecond = options.emailCallsPerSecond ?? 5;
+  const emailCallsPerSecond = options.emailCallsPerSecond ?? 15;
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const processes: ShopProcess[] = [];

@@ -19,7 +19,7 @@ if (!process.env.MONGO_URL || !process.env.REDIS_URL || !process.env.WORKBOOK_NS
 const shop = await startShop({
   env: process.env,
   dbOpsPerSecond: whole("DB_OPS_PER_SECOND", 300),
-  emailCallsPerSecond: whole("EMAIL_CALLS_PER_SECOND", 5),
+  emailCallsPerSecond: whole("EMAIL_CALLS_PER_SECOND", 15),
   ...(process.env.EMAIL_URL ? { emailUrl: process.env.EMAIL_URL } : {}),
   port,
   stdio: "inherit",

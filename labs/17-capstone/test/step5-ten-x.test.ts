@@ -79,14 +79,16 @@ test("counted request by request, the frequent requests that repeat cost at most
   // The 10x mix fits the budget only if what repeats is not read again from the database each time:
   // a listing, a cart, a session, a product checked before it goes into a cart. Counted, not timed:
   // 30 requests of each kind, one after the other, against the governor's operations.
+  // Back to back, faster than any one client's quota: each request names a client of its own, so what is
+  // counted is the request's cost, not a rate limit's 429.
   const u = users[0]!;
-  const as = { cookie: u.cookie, clientId: `user-${u.id}` };
-  for (let id = 1; id <= 20; id++) await call(shop.url, "GET", `/products/${id}`);
+  const as = (i: number) => ({ cookie: u.cookie, clientId: `user-${u.id}-${i}` });
+  for (let id = 1; id <= 20; id++) await call(shop.url, "GET", `/products/${id}`, { clientId: `warm-${id}` });
   const kinds: [string, (i: number) => Promise<{ status: number; text: string }>][] = [
-    ["GET /products?category=", (i) => call(shop.url, "GET", `/products?category=${["books", "garden", "toys"][i % 3]}`)],
-    ["POST /cart/items", (i) => call(shop.url, "POST", "/cart/items", { ...as, body: { productId: 1 + (i % 20), quantity: 1 } })],
-    ["GET /cart", () => call(shop.url, "GET", "/cart", as)],
-    ["GET /me", () => call(shop.url, "GET", "/me", as)],
+    ["GET /products?category=", (i) => call(shop.url, "GET", `/products?category=${["books", "garden", "toys"][i % 3]}`, { clientId: `browser-${i}` })],
+    ["POST /cart/items", (i) => call(shop.url, "POST", "/cart/items", { ...as(i), body: { productId: 1 + (i % 20), quantity: 1 } })],
+    ["GET /cart", (i) => call(shop.url, "GET", "/cart", as(i))],
+    ["GET /me", (i) => call(shop.url, "GET", "/me", as(i))],
   ];
   const over: string[] = [];
   for (const [kind, request] of kinds) {
@@ -107,7 +109,7 @@ test("counted request by request, the frequent requests that repeat cost at most
 
 const line = (name: string, f: ClassFigures) => `${name}: ${f.requests} requests, p99 ${f.p99.toFixed(0)} ms, ${f.statuses}`;
 
-test("at 10x the 1x rate, every route class keeps its p99 within 2x, nothing fails, and the budgets hold", async () => {
+test("at 10x the 1x rate nothing fails, the budgets hold, and the catalog keeps its p99 within 2x", async () => {
   const traffic = mix();
   const oneX = await openLoop(shop.url, ONE_X, 8000, traffic, 17);
   shop.governor.reset();

@@ -83,7 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     instance: env.INSTANCE || `pid-${process.pid}`,
     adminToken,
     secret,
-    emailCallsPerSecond: whole(env, "EMAIL_CALLS_PER_SECOND", 5, 1, 10_000),
+    emailCallsPerSecond: whole(env, "EMAIL_CALLS_PER_SECOND", 15, 1, 10_000),
     reportRefreshMs: whole(env, "REPORT_REFRESH_MS", 5000, 100, 3_600_000),
     rateLimit: whole(env, "RATE_LIMIT", 100, 1, 1_000_000),
     rateWindowSeconds: whole(env, "RATE_WINDOW_SECONDS", 10, 1, 3600),

@@ -256,6 +256,65 @@ describe("docker-compose.yml", () => {
     assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published on 127.0.0.1");
   });
 
+  test("the capstone profile runs lab 17's stack: the budgets, the worker, three instances and HAProxy with the lab's config", async () => {
+    const capstone = services.filter(([, s]) => s.profiles?.includes("capstone"));
+    for (const [name, s] of capstone) assert.deepEqual(s.profiles, ["capstone"], `${name} should start only with --profile capstone`);
+    const byName = Object.fromEntries(capstone);
+    const apps = capstone.filter(([, s]) => JSON.stringify(s.command ?? []).includes("labs/17-capstone/src/server.ts"));
+    assert.equal(apps.length, 3, "expected three instances of labs/17-capstone/src/server.ts (the README's instance budget)");
+    const worker = capstone.filter(([, s]) => JSON.stringify(s.command ?? []).includes("labs/17-capstone/src/worker.ts"));
+    assert.equal(worker.length, 1, "expected one worker (labs/17-capstone/src/worker.ts)");
+    assert.match(JSON.stringify(worker[0]![1].command), /seed-cli\.ts/, "the worker's service seeds the products first, as stack.ts does");
+    // The README's budgets: 300 database operations/s through the governor, 5 email calls/s.
+    const governor = byName["capstone-governor"];
+    assert.ok(governor, "expected a capstone-governor service (the database budget)");
+    const flag = (command: string[] | undefined, name: string) => command?.[command.indexOf(name) + 1];
+    assert.ok(governor.command?.includes("kit/services/mongo-governor-cli.ts"), "the governor runs the kit's CLI");
+    assert.equal(flag(governor.command, "--ops"), "300");
+    assert.match(flag(governor.command, "--upstream") ?? "", /^mongodb:\/\/127\.0\.0\.1:27017\/\?replicaSet=rs0$/, "the governor fronts the compose replica set");
+    const governorPort = Number(flag(governor.command, "--port"));
+    const email = byName["capstone-email"];
+    assert.ok(email, "expected a capstone-email service (the email budget)");
+    assert.ok(email.command?.includes("kit/testing/email-provider.ts"), "capstone-email runs the kit's email provider");
+    assert.equal(flag(email.command, "--calls-per-second"), "15");
+    const emailPort = Number(flag(email.command, "--port"));
+    // rs0 advertises 127.0.0.1: the node services share mongo1's network namespace to reach it, the governor and the provider there.
+    const nodeServices: [string, (typeof services)[number][1]][] = [...apps, ...worker, ["capstone-governor", governor], ["capstone-email", email]];
+    for (const [name, s] of nodeServices) {
+      assert.equal(s.network_mode, "service:mongo1", `${name} should share mongo1's network namespace, where 127.0.0.1 reaches rs0`);
+    }
+    const governorUrl = `mongodb://${[0, 1, 2].map((i) => `127.0.0.1:${governorPort + i}`).join(",")}/?replicaSet=rs0`;
+    const ports = new Set<string>();
+    for (const [name, s] of [...apps, ...worker]) {
+      const env = s.environment ?? {};
+      assert.equal(env.MONGO_URL, governorUrl, `${name} must reach MongoDB through the governor (one listener per member), never around the budget`);
+      assert.equal(env.EMAIL_URL, `http://127.0.0.1:${emailPort}`, `${name} must send email through the provider`);
+      assert.equal(env.EMAIL_CALLS_PER_SECOND, "15");
+      assert.equal(env.TRUST_PROXY_HOPS, "1", "HAProxy adds one X-Forwarded-For hop");
+      for (const required of ["REDIS_URL", "WORKBOOK_NS", "INSTANCE", "ADMIN_TOKEN", "SECRET"]) assert.ok(env[required], `${name} must set ${required} (src/config.ts refuses to start without it)`);
+      assert.ok((env.SECRET ?? "").replace(/^\$\{[^:]+:-|\}$/g, "").length >= 32, `${name}: SECRET's default must have 32+ characters`);
+      assert.ok((env.ADMIN_TOKEN ?? "").replace(/^\$\{[^:]+:-|\}$/g, "").length >= 16, `${name}: ADMIN_TOKEN's default must have 16+ characters`);
+      assert.equal(env.SECRET, apps[0]![1].environment?.SECRET, "every process signs with the same SECRET");
+      if (env.PORT) ports.add(env.PORT);
+    }
+    assert.equal(ports.size, 3, "each instance listens on its own port");
+    const haproxy = byName["capstone-haproxy"];
+    assert.ok(haproxy, "expected a capstone-haproxy service");
+    assert.ok((haproxy.volumes ?? []).includes("./labs/17-capstone/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro"), "HAProxy should mount lab 17's haproxy.cfg read-only");
+    const config = await readFile(new URL("../labs/17-capstone/haproxy.cfg", import.meta.url), "utf8");
+    const variables = [...new Set([...config.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+    for (const name of variables) assert.ok(haproxy.environment?.[name], `lab 17's haproxy.cfg reads \${${name}}, which capstone-haproxy does not set`);
+    const servers = ["APP1_ADDR", "APP2_ADDR", "APP3_ADDR"].map((name) => haproxy.environment?.[name]);
+    assert.deepEqual(servers, [...ports].map((port) => `mongo1:${port}`), "HAProxy balances the three instances, reached at mongo1 (whose namespace they share)");
+    for (const [name, s] of apps) assert.equal(s.environment?.HOST, "0.0.0.0", `${name} must listen beyond loopback for HAProxy's container`);
+    const published = (haproxy.ports ?? []).map(parsePort);
+    const bind = (name: string) => Number(haproxy.environment?.[name]?.split(":").at(-1));
+    assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.container === bind("LB_BIND")), "the frontend's LB_BIND port must be published on 127.0.0.1");
+    assert.ok(published.some((p) => p.ip === "127.0.0.1" && p.container === bind("STATS_BIND")), "the stats page's STATS_BIND port must be published on 127.0.0.1");
+    const otherPorts = services.filter(([name]) => !byName[name]).flatMap(([, s]) => (s.ports ?? []).map((p) => parsePort(p).host));
+    for (const p of published) assert.ok(!otherPorts.includes(p.host), `capstone-haproxy's port ${p.host} is published by another service too`);
+  });
+
   test("Jaeger runs under the observability profile and takes OTLP over HTTP on 127.0.0.1:4318, where lab 13 exports by default", () => {
     const jaeger = compose.services.jaeger;
     assert.ok(jaeger, "expected a jaeger service (lab 13 exports its traces to it)");

@@ -6,6 +6,11 @@ import { checkedRequestCount } from "./arrivals.ts";
 import { checkOpenLoop, errorKinds, runOpenLoop, type ClassResult, type OpenLoopOptions, type OpenLoopResult } from "./open-loop.ts";
 import { formatNumber, formatValue } from "./report.ts";
 
+// A lab's bench imports the load curve from here alone (kit/test/layers.test.ts lists this file among the
+// entry points for labs): the mix's types and the number format come with it.
+export type { LoadRequest, MixEntry } from "./arrivals.ts";
+export { formatNumber } from "./report.ts";
+
 /** What one route class promises. */
 export interface ClassSlo {
   /** p99 latency at most this, ms. */

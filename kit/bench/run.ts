@@ -16,6 +16,8 @@ export interface BenchOptions {
   runs: number;
   /** Also measure the solution (maintainers, and the closing figures of an issue). */
   withSolution: boolean;
+  /** `--load 3x`: the multiples a load-curve scenario runs instead of its own (BenchContext.multiples). */
+  multiples?: number[];
 }
 
 /**
@@ -48,7 +50,7 @@ export async function benchLab(lab: Lab, options: BenchOptions): Promise<Map<Var
         live.begin(`bench ${lab.id} · ${variant} · run ${run} of ${options.runs}`);
         const env = await pool.envFor(lab.manifest.services);
         const log = (message: string) => say(dim(`  [${variant} ${run}/${options.runs}] ${message}`));
-        for (const figure of await scenario({ appDir, variant, env, log })) {
+        for (const figure of await scenario({ appDir, variant, env, log, ...(options.multiples ? { multiples: options.multiples } : {}) })) {
           figures.set(figure.name, [...(figures.get(figure.name) ?? []), figure]);
         }
       }

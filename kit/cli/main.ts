@@ -28,11 +28,24 @@ const usage = `Usage: npm run lab -- <command> [lab] [options]
   hint <lab>           reveal the next hint                        (--all for every hint)
   reset <lab>          put the starter files back, after backing yours up   (--yes, --ref <git ref>)
   solution <lab>       compare your files with the solution, once the lab passes   (--force)
-  bench <lab>          measure the starter against your code       (--runs N, --solution)
+  bench <lab>          measure the starter against your code       (--runs N, --solution,
+                       --load 3x: one multiple of a load curve's base rate, or 1x,5x)
   check [lab]          maintainers: the lab contract (starter fails, solution passes)
   leaks [lab]          maintainers: per lab, the share of the solution copyable from README + lesson
 
 A lab is named by number or slug: 1, 01, statelessness or 01-statelessness.`;
+
+/** `--load 3x` (or `3`, or `1x,5x`): the multiples of a load curve's base rate to run, lowest first. */
+function parseLoad(text: string): number[] {
+  const multiples = text.split(",").map((part) => {
+    const value = Number(part.trim().replace(/x$/i, ""));
+    if (part.trim() === "" || !Number.isFinite(value) || value <= 0 || value > 100) {
+      throw new UsageError(`--load takes multiples of the base rate such as 3x or 1x,5x (each above 0, at most 100x); got "${text}".`);
+    }
+    return value;
+  });
+  return [...new Set(multiples)].sort((a, b) => a - b);
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -46,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
       verbose: { type: "boolean", short: "v", default: false },
       solution: { type: "boolean", default: false },
       runs: { type: "string", default: "3" },
+      load: { type: "string" },
       ref: { type: "string", default: "HEAD" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -96,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     case "bench": {
       const runs = Number(values.runs);
       if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError(`--runs must be a whole number from 1 to 20 (got "${values.runs}").`);
-      await benchLab(pick(), { runs, withSolution: values.solution });
+      await benchLab(pick(), { runs, withSolution: values.solution, multiples: values.load === undefined ? undefined : parseLoad(values.load) });
       return 0;
     }
     case "leaks":

@@ -20,6 +20,12 @@ import { checkStepsFailOnStarter, checkStepsStatic } from "./steps.ts";
  * machine lab 16's went from 118 s at two to 86 s at three.
  */
 const wrongJobs = Math.max(1, Number(process.env.WORKBOOK_CHECK_JOBS) || 3);
+/** A lab's own `checkJobs` (lab.json), unless WORKBOOK_CHECK_JOBS says otherwise. */
+export function wrongJobsFor(manifest: { checkJobs?: number | undefined }, env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.WORKBOOK_CHECK_JOBS);
+  if (fromEnv >= 1) return Math.floor(fromEnv);
+  return manifest.checkJobs ?? 3;
+}
 /** How many stored wrong solutions each lab should keep (issue 9); fewer is noted, not a breach. */
 const wrongAim = 15;
 
@@ -132,7 +138,7 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string, live: L
       lab,
       pool,
       labScratch,
-      wrongJobs,
+      wrongJobsFor(lab.manifest),
       (p) => live.update(`check ${lab.id} · wrong solutions, ${p.done} of ${p.total} done${p.running.length > 0 ? ` · ${p.running.join(", ")}` : ""}`),
       { dir: solved!.dir, results: solved!.run.results },
     );
@@ -144,7 +150,7 @@ async function checkLab(lab: Lab, pool: ServicePool, scratchDir: string, live: L
     }
     const line = `wrong solutions: ${report.rejected} rejected of ${report.total}`;
     const few = report.total < wrongAim ? `fewer than the ${wrongAim} a lab should keep; ` : "";
-    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${few}${(report.ms / 1000).toFixed(1)} s, ${wrongJobs} at a time)`)}`);
+    notes.push(`${report.rejected === report.total ? line : red(line)} ${dim(`(${few}${(report.ms / 1000).toFixed(1)} s, ${wrongJobsFor(lab.manifest)} at a time)`)}`);
   } else {
     notes.push(dim("wrong solutions: not run, the solution does not pass"));
   }

@@ -10,6 +10,10 @@ const testFileSchema = z
   .regex(/^test\/(?!.*\.\.)[\w./-]+\.test\.ts$/, "must be a test file of the lab, such as test/step1-sessions.test.ts")
   .describe("A test file, relative to the lab folder.");
 
+/** The longest estimate of an ordinary lab, in minutes, and of a capstone (labs.md: "it takes an afternoon"). */
+export const labMaxMinutes = 240;
+export const capstoneMaxMinutes = 360;
+
 /** One numbered step of a lab: what it is about, the tests that check it, and its hint ladder. */
 export const stepSchema = z
   .object({
@@ -57,14 +61,38 @@ export const labManifestSchema = z
     steps: z
       .array(stepSchema)
       .min(1, "must have at least one step")
-      .describe("The lab's numbered steps, in order: steps[i] is step i+1, its TODO(i+1) markers and step i+1 of the README."),
-    estimatedMinutes: z.number().int().min(5).max(240).describe("Rough time a learner needs, in minutes."),
+      .describe("The lab's numbered steps, in order: steps[i] is step i+1, its TODO(i+1) markers and step i+1 of the README. In a capstone, a step has no marker: it is a promise, kept when its test files pass."),
+    estimatedMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(capstoneMaxMinutes)
+      .describe(`Rough time a learner needs, in minutes: at most ${labMaxMinutes} (a lab teaches one idea in one to two hours), or ${capstoneMaxMinutes} for a capstone (an afternoon).`),
+    capstone: z
+      .boolean()
+      .optional()
+      .describe(
+        "true for a capstone lab, which asks for judgment across every layer and must not point at its own mistakes: its starter has no TODO(n) markers, and each step is a promise checked by the test files it lists (every test file still belongs to exactly one step). It may estimate up to " +
+          `${capstoneMaxMinutes} minutes. Absent or false: an ordinary lab, one TODO(n) marker per step.`,
+      ),
+    checkJobs: z
+      .number()
+      .int()
+      .min(1)
+      .max(6)
+      .optional()
+      .describe(
+        "How many of the lab's stored wrong solutions `check` runs side by side, for a lab whose wrong solutions mostly wait (on timers, a provider, a lock) rather than compute: at most 6. Absent: 3. WORKBOOK_CHECK_JOBS, when set, wins.",
+      ),
   })
   .strict()
   .superRefine((manifest, ctx) => {
     const digits = Number(manifest.id.slice(0, 2));
     if (digits !== manifest.order) {
       ctx.addIssue({ code: "custom", path: ["order"], message: `must be ${digits} to match the id "${manifest.id}"` });
+    }
+    if (manifest.estimatedMinutes > labMaxMinutes && manifest.capstone !== true) {
+      ctx.addIssue({ code: "custom", path: ["estimatedMinutes"], message: `must be at most ${labMaxMinutes} for a lab; only a capstone ("capstone": true) may estimate up to ${capstoneMaxMinutes}` });
     }
     if (new Set(manifest.services).size !== manifest.services.length) {
       ctx.addIssue({ code: "custom", path: ["services"], message: "must not list a service twice" });

@@ -149,3 +149,23 @@ export default async ({ appDir }: { appDir: string }) => {
   const again = benchHistorySchema.parse(JSON.parse(await readFile(benchHistoryFile(labId, root), "utf8")));
   assert.equal(again.runs.length, 2, "a second bench adds to the history");
 });
+
+test("lab bench --load hands the scenario the multiples asked for, lowest first, and refuses a load that is not one", async () => {
+  const bench = `export default async ({ multiples }: { multiples?: number[] }) => [
+  { name: "multiples asked for", value: multiples === undefined ? -1 : Number(multiples.join("")), unit: "", better: "higher", headline: true },
+];
+`;
+  const root = await fixtureWorkbook({ extraFiles: { "bench.ts": bench } });
+  const one = labCli(root, ["bench", "1", "--runs", "1", "--load", "3x"]);
+  assert.equal(one.code, 0, one.err + one.out);
+  assert.match(one.out, /multiples asked for \(higher is better\)\n {2}yours +█+ 3\n/);
+  const two = labCli(root, ["bench", "1", "--runs", "1", "--load", "5x,1x"]);
+  assert.match(two.out, /yours +█+ 15\n/, "1x then 5x");
+  const none = labCli(root, ["bench", "1", "--runs", "1"]);
+  assert.match(none.out, /yours +-1\n/, "without --load the scenario keeps its own");
+  for (const bad of ["0x", "fast", "200x", "3x,"]) {
+    const refused = labCli(root, ["bench", "1", "--load", bad]);
+    assert.equal(refused.code, 2, `--load ${bad} must be refused`);
+    assert.match(refused.err + refused.out, /--load takes multiples of the base rate such as 3x or 1x,5x/);
+  }
+});

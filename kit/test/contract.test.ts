@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { containsLine } from "../contract/leaks.ts";
 import { parseWrongHeader } from "../contract/wrong.ts";
+import { wrongJobsFor } from "../contract/check.ts";
 import { defaultSteps, fixtureWorkbook, labCli, labId, productLine, removeFixtures, solvedCalc, starterCalc, sumLine, wrongPatch } from "./fixture-lab.ts";
 
 after(removeFixtures);
@@ -50,6 +51,14 @@ describe("the contract check", () => {
 });
 
 describe("stored wrong solutions", () => {
+  test("run 3 at a time, or the lab's checkJobs; WORKBOOK_CHECK_JOBS wins over both", () => {
+    assert.equal(wrongJobsFor({}, {}), 3);
+    assert.equal(wrongJobsFor({ checkJobs: 5 }, {}), 5);
+    assert.equal(wrongJobsFor({ checkJobs: 5 }, { WORKBOOK_CHECK_JOBS: "1" }), 1);
+    assert.equal(wrongJobsFor({}, { WORKBOOK_CHECK_JOBS: "2" }), 2);
+    assert.equal(wrongJobsFor({ checkJobs: 4 }, { WORKBOOK_CHECK_JOBS: "zero" }), 4);
+  });
+
   test("a wrong solution that its named test file rejects is ok, and does not count as a stray solution file", async () => {
     const root = await fixtureWorkbook({ wrong: { "subtracts.patch": subtracts() } });
     const run = labCli(root, ["check"]);
@@ -285,6 +294,41 @@ describe("steps against tests and TODO markers", () => {
     const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter }), ["check"]);
     assert.equal(run.code, 1);
     assert.match(run.out, /each step fails on starter\s+BREACH\s+on the starter, step 2 \(Product\): all 1 tests in its files pass/);
+  });
+});
+
+describe("a capstone (lab.json \"capstone\": true)", () => {
+  const unmarked = starterCalc.replace(/\/\/ TODO\(\d\): /g, "// ");
+
+  test("needs no TODO(n) marker: its steps are promises, each with its own test files, and it passes check", async () => {
+    const root = await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, manifest: { capstone: true, estimatedMinutes: 300 }, solutionFiles: { "MODEL-ANSWER.md": "# A model answer\n" } });
+    const run = labCli(root, ["check"]);
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /TODO markers\s+ok\s+none, as a capstone's starter should have/);
+    assert.match(run.out, /steps, tests, TODOs\s+ok\s+2 steps \(a capstone: promises, no TODO markers\), every test file in one step/);
+    assert.match(run.out, /solution files\s+ok/, "MODEL-ANSWER.md sits beside a capstone's solution files");
+    assert.match(run.out, /each step fails on starter\s+ok/);
+  });
+
+  test("a TODO(n) marker in a capstone's starter is a breach: it points at the mistake", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), manifest: { capstone: true } }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /TODO markers\s+BREACH\s+a capstone's starter must not point at its mistakes, but has TODO\(n\) marker\(s\): 2 in src\/calc\.ts/);
+  });
+
+  test("every test file still belongs to exactly one step", async () => {
+    const extra = { "test/extra.test.ts": "import { test } from \"node:test\";\ntest(\"nothing\", () => {});\n" };
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, manifest: { capstone: true }, extraFiles: extra }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+no step lists "test\/extra\.test\.ts"/);
+  });
+
+  test("an ordinary lab without markers still breaches, and MODEL-ANSWER.md is a stray file there", async () => {
+    const run = labCli(await fixtureWorkbook({ steps: defaultSteps(), starter: unmarked, solutionFiles: { "MODEL-ANSWER.md": "# A model answer\n" } }), ["check"]);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /TODO markers\s+BREACH\s+no TODO\(n\) marker/);
+    assert.match(run.out, /steps, tests, TODOs\s+BREACH\s+2 step\(s\) in lab\.json, but the highest TODO\(n\) in the starter is TODO\(0\)/);
+    assert.match(run.out, /solution files\s+BREACH\s+stray \(not in lab\.json files\): MODEL-ANSWER\.md/);
   });
 });
 

@@ -112,6 +112,10 @@ export interface FixtureOptions {
   lesson?: string;
   /** The services in lab.json; none when not given. */
   services?: string[];
+  /** More lab.json fields, or fields that replace the fixture's (capstone, estimatedMinutes...). */
+  manifest?: Record<string, unknown>;
+  /** More files in the solution folder: relative path -> content. */
+  solutionFiles?: Record<string, string>;
 }
 
 const made: string[] = [];
@@ -136,6 +140,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     files: ["src/calc.ts"],
     steps: options.steps ?? defaultSteps(),
     estimatedMinutes: 5,
+    ...options.manifest,
   };
   const files: [string, string][] = [
     [path.join(lab, "lab.json"), `${JSON.stringify(manifest, null, 2)}\n`],
@@ -147,6 +152,7 @@ export async function fixtureWorkbook(options: FixtureOptions = {}): Promise<str
     [path.join(solution, "src/calc.ts"), solvedCalc],
     ...(options.lesson === undefined ? [] : [[path.join(root, "site", "src", "content", "docs", "lessons", "fixture.mdx"), options.lesson] as [string, string]]),
     ...Object.entries(options.extraFiles ?? {}).map(([name, text]): [string, string] => [path.join(lab, name), text]),
+    ...Object.entries(options.solutionFiles ?? {}).map(([name, text]): [string, string] => [path.join(solution, name), text]),
     ...Object.entries(options.wrong ?? {}).map(([name, text]): [string, string] => [path.join(solution, "wrong", name), text]),
   ];
   for (const [file, text] of files) {

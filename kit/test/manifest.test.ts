@@ -49,6 +49,21 @@ describe("lab manifest schema", () => {
     }
   });
 
+  test("checkJobs: a whole number from 1 to 6, or absent", () => {
+    assert.deepEqual(problemsOf({ ...valid, checkJobs: 5 }), []);
+    for (const bad of [0, 7, 2.5, "4"]) assert.ok(problemsOf({ ...valid, checkJobs: bad }).some((p) => p.startsWith('field "checkJobs"')), `checkJobs ${JSON.stringify(bad)} should be refused`);
+  });
+
+  test("estimatedMinutes: at most 240 for a lab; only a capstone may estimate up to 360", () => {
+    assert.deepEqual(problemsOf({ ...valid, estimatedMinutes: 240 }), []);
+    assert.ok(problemsOf({ ...valid, estimatedMinutes: 300 }).some((p) => /field "estimatedMinutes": must be at most 240 for a lab; only a capstone \("capstone": true\) may estimate up to 360/.test(p)));
+    assert.ok(problemsOf({ ...valid, capstone: false, estimatedMinutes: 241 }).some((p) => p.startsWith('field "estimatedMinutes"')));
+    assert.deepEqual(problemsOf({ ...valid, capstone: true, estimatedMinutes: 300 }), []);
+    assert.deepEqual(problemsOf({ ...valid, capstone: true, estimatedMinutes: 360 }), []);
+    assert.ok(problemsOf({ ...valid, capstone: true, estimatedMinutes: 361 }).some((p) => p.startsWith('field "estimatedMinutes"')));
+    assert.ok(problemsOf({ ...valid, capstone: "yes" }).some((p) => p.startsWith('field "capstone"')));
+  });
+
   test("reports a missing field by name", () => {
     const { title: _title, ...rest } = valid;
     assert.ok(problemsOf(rest).some((p) => p.startsWith('field "title"')));

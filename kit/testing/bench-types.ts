@@ -8,6 +8,11 @@ export interface BenchContext {
   env: Record<string, string>;
   /** Progress lines for the learner (kept short). */
   log(message: string): void;
+  /**
+   * `npm run lab -- bench NN --load 3x`: the multiples of the base rate a load-curve scenario runs, lowest
+   * first, instead of its own (usually 1x, 2x, 5x, 10x). Absent when not asked for; other scenarios ignore it.
+   */
+  multiples?: number[];
 }
 
 /** One number the scenario measured. */

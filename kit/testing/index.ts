@@ -19,3 +19,4 @@ export { median, percentile, timed } from "../stats.ts";
 export { getFreePort } from "../services/ports.ts";
 export { spawnTied } from "../lifecycle.ts";
 export type { BenchContext, BenchFigure, BenchScenario } from "./bench-types.ts";
+export { workbookDir } from "../paths.ts";

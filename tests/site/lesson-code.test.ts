@@ -44,7 +44,7 @@ const lessonLabs: Record<string, string[]> = {
     "05-pagination", "06-connection-pooling", "07-observability", "08-graceful-shutdown", "09-load-balancing", "10-rate-limiting", "11-http-caching",
     "12-cpu-bound", "13-tracing", "15-redis-cluster", "16-postgres-pooling",
   ],
-  "interview-prep": [],
+  "interview-prep": ["17-capstone"],
 };
 
 interface CodeBlock {

@@ -7,6 +7,7 @@ import type { SourceFile } from "./schema.ts";
 import { hintAsMarkdown } from "./hint-markdown.ts";
 import { todoLines, todoSteps } from "./todos.ts";
 import { readBenchReference } from "./bench-reference.ts";
+import { modelAnswerFile } from "../../../kit/contract/static.ts";
 
 const languages: Record<string, string> = { ".ts": "ts", ".js": "js", ".json": "json", ".md": "md", ".yaml": "yaml", ".yml": "yaml" };
 
@@ -21,6 +22,12 @@ async function readSources(base: string, files: string[]): Promise<SourceFile[]>
 
 /** The README's own `# Lab NN: Title` becomes the page title, so the body starts after it. */
 const withoutTitle = (markdown: string) => markdown.replace(/^\s*# [^\n]*\n/, "");
+
+/** A capstone's written model answer, rendered without its title; null when the lab has none. */
+async function modelAnswer(file: string | undefined, renderMarkdown: (markdown: string) => Promise<{ html: string }>): Promise<string | null> {
+  const markdown = file === undefined ? undefined : await readFile(file, "utf8").catch(() => undefined);
+  return markdown === undefined ? null : (await renderMarkdown(withoutTitle(markdown))).html;
+}
 
 /**
  * One entry per lab, read only through kit/labs.ts `listLabs()` (the manifest schema lives
@@ -48,6 +55,7 @@ export function labsLoader(): Loader {
           starter: await readSources(lab.dir, lab.manifest.files),
           solution: await readSources(lab.solutionDir, lab.manifest.files),
           benchReference: await readBenchReference(lab.id, path.resolve(lab.dir, "../..")),
+          modelAnswerHtml: await modelAnswer(lab.manifest.capstone === true ? path.join(lab.solutionDir, modelAnswerFile) : undefined, renderMarkdown),
         };
         store.set({ id: lab.id, data, body: readme, digest: generateDigest({ data, readme }), rendered: await renderMarkdown(withoutTitle(readme)) });
       }

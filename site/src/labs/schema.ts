@@ -27,6 +27,10 @@ export const labSchema = z.object({
   starter: z.array(sourceFileSchema).describe("The files the learner edits, as shipped in labs/<id>/."),
   solution: z.array(sourceFileSchema).describe("The same files from solutions/<id>/; missing ones are left out."),
   benchReference: benchReferenceSchema.describe("labs/<id>/bench-reference.json: our bench figures from the README's table."),
+  modelAnswerHtml: z
+    .string()
+    .nullable()
+    .describe("A capstone's solutions/<id>/MODEL-ANSWER.md rendered to HTML (without its title), shown with the solution behind the same warning; null for other labs."),
 });
 
 export type LabEntry = z.infer<typeof labSchema>;

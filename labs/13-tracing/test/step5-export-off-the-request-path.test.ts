@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Kind, emailSent, explain, signUp, startStack, traceParent } from "./helpers.ts";
 
 // Each test runs its own API, worker and collector (namespaced in Redis and MongoDB), so the three
@@ -19,6 +20,10 @@ describe("step 5: export off the request path", { concurrency: true }, () => {
       ),
     );
     assert.deepEqual(answers.map((a) => a.status), callers.map(() => 202));
+    // Keep holding for several export rounds (OTEL_BSP_SCHEDULE_DELAY is 100 ms here), so these requests'
+    // spans are sent while nobody answers: on a fast machine the 12 requests end within one round, and
+    // released at once, the collector would answer the first export of their spans.
+    await sleep(1000);
     stack.collector.release();
     for (const answer of answers) await emailSent(stack, answer);
     for (const caller of callers) {
